@@ -1,0 +1,37 @@
+"""The application context: every long-lived part, owned by the lifespan's AsyncExitStack.
+
+Routes reach it as ``request.app.state.ctx``; jobs and services receive it explicitly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from anibridge_like.plugins.registry import Registry
+from anibridge_like.settings import Settings
+from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.writer import Writer
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from anibridge_like.seed import Seed
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    seed: Seed
+    registry: Registry
+    writer: Writer
+    readers: ReaderPool
+    http: httpx.AsyncClient
+    """Shared outbound client (plugins get it; per-host limits are the plugins' own)."""
+    scheduler: AsyncIOScheduler
+    started_at: float = field(default_factory=time.monotonic)
+    services: dict[str, Any] = field(default_factory=dict)
+    """Long-lived services by name (``catalog`` …), each registered on the exit stack."""

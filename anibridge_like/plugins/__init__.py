@@ -1,0 +1,1 @@
+"""Plugin contracts (one module per kind), the error type, and the registry."""

@@ -1,0 +1,102 @@
+"""The plugin registry: built-in implementations listed explicitly, third-party ones found
+through entry points, both resolved the same way.
+
+==========  ===================================  ===========================================
+kind        entry-point group                    contract module
+==========  ===================================  ===========================================
+provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.provider`
+metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
+==========  ===================================  ===========================================
+
+An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
+its instance config) and constructed as ``Impl(config_model_instance, http_client)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+PLUGIN_KINDS: dict[str, str] = {
+    "provider": "anibridge_like.providers",
+    "metadata": "anibridge_like.metadata",
+}
+
+# Built-ins, registered explicitly ("module:attribute", imported on first use).
+BUILTINS: dict[str, dict[str, str]] = {
+    "provider": {
+        "aniworld": "anibridge_like.providers.aniworld:AniWorldProvider",
+        "sto": "anibridge_like.providers.sto:StoProvider",
+        "megakino": "anibridge_like.providers.megakino:MegakinoProvider",
+    },
+    "metadata": {
+        "skyhook": "anibridge_like.metadata.skyhook:SkyHookMetadata",
+        "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
+        "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
+    },
+}
+
+
+class UnknownImplementationError(LookupError):
+    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = known
+        super().__init__(
+            f"unknown {kind} implementation {name!r} (known: {', '.join(known) or 'none'})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    kind: str
+    name: str
+    target: str
+    """``module:attribute`` of the implementation class."""
+    builtin: bool
+
+
+class Registry:
+    """Resolves ``(kind, implementation name)`` to an implementation class."""
+
+    def __init__(self, extra: dict[str, dict[str, Any]] | None = None) -> None:
+        self._entries: dict[str, dict[str, Registration]] = {k: {} for k in PLUGIN_KINDS}
+        self._loaded: dict[tuple[str, str], Any] = {}
+        for kind, items in BUILTINS.items():
+            for name, target in items.items():
+                self._entries[kind][name] = Registration(kind, name, target, True)
+        for kind, group in PLUGIN_KINDS.items():
+            for ep in entry_points(group=group):
+                if ep.name not in self._entries[kind]:
+                    self._entries[kind][ep.name] = Registration(kind, ep.name, ep.value, False)
+        # Classes registered directly (tests and embedding applications).
+        for kind, classes in (extra or {}).items():
+            for name, cls in classes.items():
+                self._entries.setdefault(kind, {})[name] = Registration(kind, name, "", False)
+                self._loaded[(kind, name)] = cls
+
+    def kinds(self) -> list[str]:
+        return list(self._entries)
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self._entries.get(kind, {}))
+
+    def registration(self, kind: str, name: str) -> Registration:
+        try:
+            return self._entries[kind][name]
+        except KeyError:
+            raise UnknownImplementationError(kind, name, self.names(kind)) from None
+
+    def get(self, kind: str, name: str) -> Any:
+        """The implementation class (imported on first use)."""
+        key = (kind, name)
+        if key not in self._loaded:
+            reg = self.registration(kind, name)
+            module_name, _, attr = reg.target.partition(":")
+            obj: Any = importlib.import_module(module_name)
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+            self._loaded[key] = obj
+        return self._loaded[key]

@@ -1,0 +1,113 @@
+"""Environment settings (``ANIBRIDGE_*``). Every field is described; the README table is
+generated from this model (``python -m anibridge_like.docs``) and a test keeps them equal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide settings from the environment (prefix ``ANIBRIDGE_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ANIBRIDGE_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./data"), description="Directory holding the SQLite database (`anibridge.db`)."
+    )
+    seed_path: Path | None = Field(
+        None,
+        description="YAML seed file with libraries and plugin instances; "
+        "default `<data_dir>/config.yaml` when that file exists.",
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8000, ge=0, le=65535, description="Port the HTTP server listens on.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Minimum log level."
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto",
+        description="`json` lines, readable `console` lines, or `auto` (console on a terminal).",
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="Global Torznab API key (every library). Unset: Torznab needs no key "
+        "except a library's own.",
+    )
+    admin_api_key: SecretStr | None = Field(
+        None,
+        description="Key for `/api/v1/*` (header `X-Api-Key` or `?apikey=`). "
+        "Unset: the admin API answers 401 to everyone.",
+    )
+    reader_connections: int = Field(
+        2, ge=1, le=16, description="Read-only SQLite connections serving requests."
+    )
+    writer_queue_size: int = Field(
+        64, ge=1, le=10000, description="Units of work the writer queues before producers wait."
+    )
+    http_timeout: float = Field(
+        20.0, gt=0, description="Default timeout (seconds) of outbound HTTP requests."
+    )
+    http_user_agent: str = Field(
+        "anibridge-like/0.1 (+self-hosted indexer)",
+        description="User-Agent header of outbound HTTP requests.",
+    )
+    timezone: str = Field(
+        "UTC", description="Timezone of scheduled jobs' cron expressions (IANA name)."
+    )
+
+    # ---- catalog pipeline ---------------------------------------------------------------
+    title_batch_size: int = Field(
+        1000, ge=1, le=100000, description="Listing items persisted per writer unit."
+    )
+    title_queue_size: int = Field(
+        4, ge=1, le=1000, description="Listing batches buffered between the site and the writer."
+    )
+    detail_concurrency: int = Field(
+        4, ge=1, le=64, description="Detail pages fetched at once per provider instance."
+    )
+    detail_queue_size: int = Field(
+        32, ge=1, le=10000, description="Fetched details buffered before the writer persists them."
+    )
+    detail_batch_size: int = Field(
+        20, ge=1, le=10000, description="Titles' details persisted per writer unit."
+    )
+    refresh_interval_hours: float = Field(
+        24.0, gt=0, description="Default cadence of an instance's catalog refresh "
+        "(a seed instance's `refresh_interval_hours` overrides it)."
+    )
+    detail_refresh_hours: float = Field(
+        72.0, gt=0, description="A title's details are refetched when older than this."
+    )
+    retry_attempts: int = Field(
+        4, ge=0, le=20, description="Retries of a failing site call within one run."
+    )
+    backoff_base_seconds: float = Field(
+        2.0, gt=0, description="First retry delay; doubles per attempt, with jitter."
+    )
+    backoff_cap_seconds: float = Field(
+        300.0, gt=0, description="Longest delay between retries of one call."
+    )
+    max_failed_share: float = Field(
+        0.2, ge=0, le=1, description="Share of titles whose detail may fail before the "
+        "detail stage counts as failed."
+    )
+    stage_backoff_cap_hours: float = Field(
+        12.0, gt=0, description="Longest delay before a failed stage is attempted again."
+    )
+    progress_log_seconds: float = Field(
+        5.0, gt=0, description="Interval of progress lines while a stage runs."
+    )
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "anibridge.db"
+
+    def resolved_seed_path(self) -> Path | None:
+        if self.seed_path is not None:
+            return self.seed_path
+        default = self.data_dir / "config.yaml"
+        return default if default.exists() else None

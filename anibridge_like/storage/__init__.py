@@ -1,0 +1,1 @@
+"""SQLite storage: connections and pragmas, the one writer, migrations."""
