@@ -1,0 +1,3 @@
+from anibridge_like.cli import main
+
+raise SystemExit(main())

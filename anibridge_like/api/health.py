@@ -1,0 +1,47 @@
+"""``GET /health``: liveness with version, uptime, database and writer state."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from anibridge_like import __version__
+from anibridge_like.context import AppContext
+from anibridge_like.storage.migrate import schema_version
+
+
+async def health(request: Request) -> JSONResponse:
+    ctx: AppContext = request.app.state.ctx
+    db_ok = await ctx.readers.ping()
+    stats = ctx.writer.stats
+    body: dict[str, object] = {
+        "status": "ok" if db_ok and ctx.writer.running else "degraded",
+        "version": __version__,
+        "uptime_seconds": round(time.monotonic() - ctx.started_at, 3),
+        "database": {
+            "ok": db_ok,
+            "path": str(ctx.settings.database_path),
+            "schema_version": schema_version(ctx.settings.database_path),
+        },
+        "writer": {
+            "running": ctx.writer.running,
+            "queue_depth": ctx.writer.queue_depth,
+            "queue_size": ctx.writer.queue_size,
+            "committed": stats.committed,
+            "rolled_back": stats.rolled_back,
+            "utilisation": round(stats.utilisation, 4),
+            "last_lag_seconds": round(stats.last_lag_seconds, 4),
+        },
+    }
+    catalog = ctx.services.get("catalog")
+    if catalog is not None:
+        from anibridge_like.api.catalog import catalog_summary
+
+        body["catalog"] = await catalog_summary(ctx)
+    return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+
+routes = [Route("/health", health, methods=["GET"])]

@@ -1,0 +1,112 @@
+"""The Starlette application. Its lifespan owns every long-lived part through one AsyncExitStack:
+migrations → seed (validated, reconciled) → writer → readers → HTTP client → scheduler →
+services. Shutdown unwinds the stack in reverse: services stop, the scheduler stops, the writer
+drains its queue last."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from anibridge_like import __version__
+from anibridge_like.api import admin, health
+from anibridge_like.context import AppContext
+from anibridge_like.plugins.registry import Registry
+from anibridge_like.seed import Seed, load_seed, make_reconcile_unit
+from anibridge_like.settings import Settings
+from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.migrate import apply_migrations
+from anibridge_like.storage.writer import Writer
+
+log = structlog.get_logger(__name__)
+
+
+def _routes() -> list[BaseRoute]:
+    from anibridge_like.api import catalog as catalog_api
+    from anibridge_like.api import mappings as mappings_api
+    from anibridge_like.torznab import routes as torznab_routes
+
+    return [
+        *health.routes,
+        *admin.routes,
+        *catalog_api.routes,
+        *mappings_api.routes,
+        *torznab_routes.routes,
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    seed: Seed | None = None,
+    registry: Registry | None = None,
+    environ: Mapping[str, str] | None = None,
+    start_services: bool = True,
+) -> Starlette:
+    """Build the app. ``start_services=False`` skips background services (catalog scheduling);
+    the database, writer, readers and routes still come up."""
+    reg = registry or Registry()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await asyncio.to_thread(apply_migrations, settings.database_path)
+            the_seed = seed if seed is not None else load_seed(
+                settings.resolved_seed_path(), reg, environ)
+            writer = Writer(settings.database_path, queue_size=settings.writer_queue_size)
+            await stack.enter_async_context(writer)
+            report = await writer.run(make_reconcile_unit(the_seed, reg, environ),
+                                      label="seed.reconcile")
+            log.info("seed.reconciled", added=report.added, changed=report.changed,
+                     removed=report.removed)
+            readers = ReaderPool(settings.database_path, settings.reader_connections)
+            await stack.enter_async_context(readers)
+            http = httpx.AsyncClient(
+                timeout=settings.http_timeout,
+                headers={"User-Agent": settings.http_user_agent},
+                follow_redirects=False,
+            )
+            await stack.enter_async_context(http)
+            scheduler = AsyncIOScheduler(timezone=settings.timezone)
+            scheduler.start()
+            stack.callback(scheduler.shutdown, wait=False)
+            ctx = AppContext(settings=settings, seed=the_seed, registry=reg, writer=writer,
+                             readers=readers, http=http, scheduler=scheduler)
+            app.state.ctx = ctx
+            if start_services:
+                await _start_services(ctx, stack)
+            log.info("app.started", version=__version__, database=str(settings.database_path),
+                     libraries=[lib.slug for lib in the_seed.libraries],
+                     plugins=[p.name for p in the_seed.plugins])
+            yield
+            log.info("app.stopping")
+
+    app = Starlette(
+        routes=_routes(),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+    )
+    return app
+
+
+async def _start_services(ctx: AppContext, stack: AsyncExitStack) -> None:
+    from anibridge_like.catalog.service import CatalogService
+
+    service: Any = await stack.enter_async_context(CatalogService(ctx))
+    ctx.services["catalog"] = service

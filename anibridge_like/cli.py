@@ -1,0 +1,122 @@
+"""Command line: ``anibridge-like serve [--demo] | migrate | check-config | --version``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from anibridge_like import __version__
+from anibridge_like.logging import configure_logging
+from anibridge_like.plugins.registry import Registry
+from anibridge_like.seed import SeedError, load_seed
+from anibridge_like.settings import Settings
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        print(f"invalid environment settings ({exc.error_count()} error(s)):", file=sys.stderr)
+        for err in exc.errors():
+            name = "ANIBRIDGE_" + "_".join(str(p) for p in err["loc"]).upper()
+            print(f"  {name}: {err['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    path = args.seed or settings.resolved_seed_path()
+    try:
+        seed = load_seed(path, Registry())
+    except SeedError as exc:
+        print(f"{exc.source}: {len(exc.issues)} error(s)", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    print(f"settings ok; seed {path or '(none)'} ok: {len(seed.libraries)} libraries, "
+          f"{len(seed.plugins)} plugin instances")
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from anibridge_like.storage.migrate import MigrationError, apply_migrations
+
+    settings = _settings_or_exit()
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        applied = apply_migrations(settings.database_path)
+    except MigrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{settings.database_path}: applied {len(applied)} migration(s)")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from anibridge_like.app import create_app
+    from anibridge_like.storage.migrate import MigrationError
+
+    settings = _settings_or_exit()
+    configure_logging(settings.log_level, settings.log_format)
+    if args.demo:
+        from anibridge_like.demo.run import run_demo
+
+        return run_demo(settings)
+    registry = Registry()
+    try:
+        seed = load_seed(args.seed or settings.resolved_seed_path(), registry)
+    except SeedError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    app = create_app(settings, seed=seed, registry=registry)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
+                            access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    try:
+        asyncio.run(server.serve())
+    except MigrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if server.started else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anibridge-like",
+        description="Torznab indexer answering from a local index of streaming-site catalogs.",
+    )
+    parser.add_argument("--version", action="version", version=f"anibridge-like {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the daemon")
+    serve.add_argument("--seed", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)")
+    serve.add_argument("--demo", action="store_true",
+                       help="serve a bundled demo site and seed on loopback and index it")
+    serve.set_defaults(func=_cmd_serve)
+    migrate = sub.add_parser("migrate", help="apply database migrations and exit")
+    migrate.set_defaults(func=_cmd_migrate)
+    check = sub.add_parser("check-config", help="validate the environment and the seed")
+    check.add_argument("--seed", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)")
+    check.set_defaults(func=_cmd_check_config)
+    return parser
+
+
+def _path(value: str) -> object:
+    from pathlib import Path
+
+    return Path(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""SkyHook: the metadata service Sonarr itself uses (TVDB data, no key).
+
+``GET {base_url}/search/{lang}/?term=…`` answers a JSON list of shows; ``GET
+{base_url}/shows/{lang}/{tvdbId}`` one show with ``seasons`` and ``episodes`` (TVDB numbering:
+``seasonNumber``, ``episodeNumber``, ``absoluteEpisodeNumber``, ``title``, ``airDate``) and
+cross ids (``imdbId``, ``tmdbId``, ``malIds``, ``aniListIds``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import Field
+
+from anibridge_like.metadata.http import HttpMetadataConfig, request_json, year_of
+from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.plugins.metadata import (
+    MetadataCapabilities,
+    MetaEpisode,
+    MovieCandidate,
+    MovieInfo,
+    SeriesCandidate,
+    SeriesInfo,
+)
+
+
+class SkyHookConfig(HttpMetadataConfig):
+    base_url: str = Field(
+        "https://skyhook.sonarr.tv/v1/tvdb", description="SkyHook TVDB root (no trailing slash)."
+    )
+    language: str = Field(
+        "en", pattern=r"^[a-z]{2}$", description="Language of titles and episode names."
+    )
+
+
+def _external_ids(show: Mapping[str, Any]) -> dict[str, str]:
+    ids: dict[str, str] = {"tvdb": str(show["tvdbId"])}
+    if show.get("imdbId"):
+        ids["imdb"] = str(show["imdbId"])
+    if show.get("tmdbId"):
+        ids["tmdb"] = str(show["tmdbId"])
+    for key, name in (("aniListIds", "anilist"), ("malIds", "mal")):
+        values = show.get(key) or []
+        if values:
+            ids[name] = str(values[0])
+    return ids
+
+
+def _aliases(show: Mapping[str, Any]) -> tuple[str, ...]:
+    raw = show.get("alternativeTitles") or show.get("alternateTitles") or []
+    out: list[str] = []
+    for item in raw:
+        title = item.get("title") if isinstance(item, Mapping) else item
+        if isinstance(title, str) and title and title not in out:
+            out.append(title)
+    return tuple(out)
+
+
+def _check_show(show: Any, url: str) -> Mapping[str, Any]:
+    if (
+        not isinstance(show, Mapping)
+        or not isinstance(show.get("tvdbId"), int)
+        or not isinstance(show.get("title"), str)
+    ):
+        raise PluginError(ErrorCode.INVALID_DATA, f"{url}: show without tvdbId/title")
+    return show
+
+
+class SkyHookMetadata:
+    """TVDB series and episode numbering through SkyHook."""
+
+    capabilities: ClassVar[MetadataCapabilities] = MetadataCapabilities(
+        namespace="tvdb", kinds=frozenset({"series", "anime"}), numbering=True
+    )
+    config_model: ClassVar[type[SkyHookConfig]] = SkyHookConfig
+
+    def __init__(self, config: SkyHookConfig, client: httpx.AsyncClient) -> None:
+        self.config = config
+        self._client = client
+
+    async def search_series(
+        self, title: str, year: int | None = None, aliases: Sequence[str] = ()
+    ) -> list[SeriesCandidate]:
+        url = f"{self.config.base_url}/search/{self.config.language}/"
+        data = await request_json(
+            self._client, "GET", url, params={"term": title}, timeout=self.config.timeout
+        )
+        if not isinstance(data, list):
+            raise PluginError(ErrorCode.INVALID_DATA, f"{url}: search answer is not a list")
+        out: list[SeriesCandidate] = []
+        for raw in data:
+            show = _check_show(raw, url)
+            out.append(
+                SeriesCandidate(
+                    id=str(show["tvdbId"]),
+                    title=show["title"],
+                    year=show.get("year") or year_of(show.get("firstAired")),
+                    aliases=_aliases(show),
+                    external_ids=_external_ids(show),
+                )
+            )
+        return out
+
+    async def get_series(self, id: str) -> SeriesInfo:
+        if not id.isdigit():
+            raise PluginError(ErrorCode.NOT_FOUND, f"not a TVDB id: {id!r}")
+        url = f"{self.config.base_url}/shows/{self.config.language}/{quote(id)}"
+        show = _check_show(await request_json(
+            self._client, "GET", url, timeout=self.config.timeout
+        ), url)
+        episodes: list[MetaEpisode] = []
+        for ep in show.get("episodes") or []:
+            season, number = ep.get("seasonNumber"), ep.get("episodeNumber")
+            if not isinstance(season, int) or not isinstance(number, int):
+                raise PluginError(ErrorCode.INVALID_DATA, f"{url}: episode without numbering")
+            title = ep.get("title")
+            episodes.append(
+                MetaEpisode(
+                    season=season,
+                    number=number,
+                    absolute=ep.get("absoluteEpisodeNumber"),
+                    air_date=ep.get("airDate"),
+                    titles={self.config.language: title} if isinstance(title, str) else {},
+                )
+            )
+        episodes.sort(key=lambda e: (e.season, e.number))
+        seasons = sorted(
+            {s["seasonNumber"] for s in show.get("seasons") or [] if "seasonNumber" in s}
+            | {e.season for e in episodes}
+        )
+        return SeriesInfo(
+            id=str(show["tvdbId"]),
+            title=show["title"],
+            year=show.get("year") or year_of(show.get("firstAired")),
+            aliases=_aliases(show),
+            external_ids=_external_ids(show),
+            seasons=tuple(seasons),
+            episodes=tuple(episodes),
+        )
+
+    async def search_movie(
+        self, title: str, year: int | None = None, aliases: Sequence[str] = ()
+    ) -> list[MovieCandidate]:
+        raise PluginError(ErrorCode.NOT_FOUND, "SkyHook has no movies")
+
+    async def get_movie(self, id: str) -> MovieInfo:
+        raise PluginError(ErrorCode.NOT_FOUND, "SkyHook has no movies")

@@ -1,0 +1,354 @@
+"""The YAML seed: libraries and plugin instances (plus pinned mappings), validated as a whole
+and reconciled into the database on every start.
+
+``load_seed`` returns a :class:`Seed` or raises :class:`SeedError` listing **every** problem with
+its YAML path (``plugins[1].libraries[0]: unknown library 'animee'``). ``reconcile_seed`` applies
+the seed in one writer unit: added, changed and removed entries; running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosqlite
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from anibridge_like.plugins.provider import Language
+from anibridge_like.plugins.registry import Registry, UnknownImplementationError
+
+LibraryKind = Literal["series", "anime", "movies"]
+PluginKind = Literal["provider", "metadata"]
+
+DEFAULT_CATEGORIES: dict[str, list[int]] = {
+    "series": [5000, 5040],
+    "anime": [5070],
+    "movies": [2000, 2040],
+}
+_SLUG = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class LibrarySeed(BaseModel):
+    """One library: a named slice with its own Torznab endpoint, categories and languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str = Field(pattern=_SLUG, description="URL id: /torznab/<slug>/api.")
+    name: str = Field("", description="Display name (default: the slug, capitalised).")
+    kind: LibraryKind = Field(description="series | anime | movies.")
+    categories: list[int] = Field(
+        default_factory=list, description="Torznab categories (default by kind)."
+    )
+    languages: list[Language] = Field(
+        default_factory=list,
+        description="Language variants served, preferred first (default: all).",
+    )
+    api_key: str | None = Field(None, description="The library's own Torznab key.")
+    api_key_env: str | None = Field(None, description="Env variable holding the library's key.")
+
+    @field_validator("categories")
+    @classmethod
+    def _categories_positive(cls, value: list[int]) -> list[int]:
+        for cat in value:
+            if not 1000 <= cat <= 999999:
+                raise ValueError(f"category {cat} is not a Torznab category id")
+        return value
+
+
+class PluginSeed(BaseModel):
+    """One plugin instance: an implementation with its config and library scope."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_SLUG, description="Instance name (unique).")
+    implementation: str = Field(description="Registered implementation, e.g. aniworld.")
+    kind: PluginKind = Field(description="provider | metadata.")
+    enabled: bool = Field(True, description="Disabled instances are kept but never run.")
+    libraries: list[str] | None = Field(
+        None, description="Library slugs in scope; absent = all libraries."
+    )
+    refresh_interval_hours: float | None = Field(
+        None, gt=0, description="Catalog refresh cadence of this instance."
+    )
+    refresh_cron: str | None = Field(
+        None, description="Or a crontab expression (in the settings' timezone)."
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Implementation config; a key ending in _env names an env variable "
+        "holding the value of the key without the suffix.",
+    )
+
+
+class Seed(BaseModel):
+    """The whole seed file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    libraries: list[LibrarySeed] = Field(default_factory=list)
+    plugins: list[PluginSeed] = Field(default_factory=list)
+    mapping_overrides: list[dict[str, Any]] = Field(
+        default_factory=list, description="Pinned canonical mappings (see config.example.yaml)."
+    )
+
+    def library(self, slug: str) -> LibrarySeed | None:
+        return next((lib for lib in self.libraries if lib.slug == slug), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedIssue:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class SeedError(ValueError):
+    """The seed is invalid; ``issues`` lists every problem with its YAML path."""
+
+    def __init__(self, source: str, issues: list[SeedIssue]) -> None:
+        self.source = source
+        self.issues = issues
+        lines = "\n".join(f"  {issue}" for issue in issues)
+        super().__init__(f"invalid seed {source} ({len(issues)} error(s)):\n{lines}")
+
+
+def _yaml_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<root>"
+
+
+def resolve_env(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Replace ``foo_env: VAR`` by ``foo: $VAR`` (absent when VAR is unset)."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if key.endswith("_env") and isinstance(value, str):
+            if value in environ:
+                out[key[: -len("_env")]] = environ[value]
+        else:
+            out[key] = value
+    return out
+
+
+def parse_seed(
+    data: Any,
+    registry: Registry,
+    *,
+    source: str = "<seed>",
+    environ: Mapping[str, str] | None = None,
+) -> Seed:
+    """Validate a parsed YAML document; raise SeedError with every issue."""
+    env = os.environ if environ is None else environ
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SeedError(source, [SeedIssue("<root>", "the seed must be a mapping")])
+    try:
+        seed = Seed.model_validate(data)
+    except ValidationError as exc:
+        issues = [SeedIssue(_yaml_path(tuple(err["loc"])), err["msg"]) for err in exc.errors()]
+        raise SeedError(source, issues) from None
+    issues = _check(seed, registry, env)
+    if issues:
+        raise SeedError(source, issues)
+    libraries = [
+        lib.model_copy(
+            update={
+                "name": lib.name or lib.slug.replace("-", " ").title(),
+                "categories": lib.categories or DEFAULT_CATEGORIES[lib.kind],
+                "languages": lib.languages or list(Language),
+                "api_key": lib.api_key
+                or (env.get(lib.api_key_env) if lib.api_key_env else None),
+            }
+        )
+        for lib in seed.libraries
+    ]
+    return seed.model_copy(update={"libraries": libraries})
+
+
+def _check(seed: Seed, registry: Registry, env: Mapping[str, str]) -> list[SeedIssue]:
+    from apscheduler.triggers.cron import CronTrigger
+
+    issues: list[SeedIssue] = []
+    slugs: set[str] = set()
+    for i, lib in enumerate(seed.libraries):
+        if lib.slug in slugs:
+            issues.append(SeedIssue(f"libraries[{i}].slug", f"duplicate library {lib.slug!r}"))
+        slugs.add(lib.slug)
+        if lib.api_key and lib.api_key_env:
+            issues.append(SeedIssue(f"libraries[{i}]", "set api_key or api_key_env, not both"))
+    names: set[str] = set()
+    for i, plugin in enumerate(seed.plugins):
+        where = f"plugins[{i}]"
+        if plugin.name in names:
+            issues.append(SeedIssue(f"{where}.name", f"duplicate instance {plugin.name!r}"))
+        names.add(plugin.name)
+        for j, slug in enumerate(plugin.libraries or []):
+            if slug not in slugs:
+                issues.append(SeedIssue(f"{where}.libraries[{j}]", f"unknown library {slug!r}"))
+        if plugin.refresh_cron is not None:
+            try:
+                CronTrigger.from_crontab(plugin.refresh_cron)
+            except ValueError as exc:
+                issues.append(SeedIssue(f"{where}.refresh_cron", f"invalid crontab: {exc}"))
+        try:
+            impl = registry.get(plugin.kind, plugin.implementation)
+        except UnknownImplementationError as exc:
+            issues.append(SeedIssue(f"{where}.implementation", str(exc)))
+            continue
+        try:
+            impl.config_model.model_validate(resolve_env(plugin.config, env))
+        except ValidationError as exc:
+            for err in exc.errors():
+                path = _yaml_path((*("config",), *tuple(err["loc"])))
+                issues.append(SeedIssue(f"{where}.{path}", err["msg"]))
+    issues.extend(_check_overrides(seed))
+    return issues
+
+
+def _check_overrides(seed: Seed) -> list[SeedIssue]:
+    if not seed.mapping_overrides:
+        return []
+    from anibridge_like.catalog.overrides import MappingOverride
+
+    issues: list[SeedIssue] = []
+    for i, raw in enumerate(seed.mapping_overrides):
+        try:
+            MappingOverride.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                path = _yaml_path(("mapping_overrides", i, *tuple(err["loc"])))
+                issues.append(SeedIssue(path, err["msg"]))
+    return issues
+
+
+def load_seed(
+    path: Path | None, registry: Registry, environ: Mapping[str, str] | None = None
+) -> Seed:
+    """Read and validate the seed file (``None`` = an empty seed)."""
+    if path is None:
+        return Seed()
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise SeedError(str(path), [SeedIssue("<file>", f"cannot read: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SeedError(str(path), [SeedIssue("<yaml>", str(exc))]) from None
+    return parse_seed(data, registry, source=str(path), environ=environ)
+
+
+# ---- reconcile --------------------------------------------------------------------------------
+@dataclass
+class ReconcileReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def noop(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def _provider_site(registry: Registry, plugin: PluginSeed, env: Mapping[str, str]) -> str | None:
+    if plugin.kind != "provider":
+        return None
+    impl = registry.get("provider", plugin.implementation)
+    config = impl.config_model.model_validate(resolve_env(plugin.config, env))
+    site = getattr(config, "site", None)
+    return str(site) if site else str(impl.capabilities.site)
+
+
+def make_reconcile_unit(
+    seed: Seed, registry: Registry, environ: Mapping[str, str] | None = None
+) -> Any:
+    """A writer unit applying ``seed`` to the database; returns a ReconcileReport."""
+    env = os.environ if environ is None else environ
+    lib_rows = {
+        lib.slug: (lib.name, lib.kind, json.dumps(lib.categories),
+                   json.dumps([str(x) for x in lib.languages]), lib.api_key)
+        for lib in seed.libraries
+    }
+    plugin_rows = {
+        p.name: (p.implementation, p.kind, _provider_site(registry, p, env), int(p.enabled),
+                 json.dumps(p.config, sort_keys=True), int(p.libraries is None),
+                 p.refresh_interval_hours, p.refresh_cron)
+        for p in seed.plugins
+    }
+    scopes = {p.name: sorted(set(p.libraries or [])) for p in seed.plugins}
+
+    async def unit(conn: aiosqlite.Connection) -> ReconcileReport:
+        report = ReconcileReport()
+        current = {
+            r[0]: tuple(r[1:])
+            for r in await conn.execute_fetchall(
+                "SELECT slug, name, kind, categories, languages, api_key FROM libraries")
+        }
+        for slug in sorted(set(current) - set(lib_rows)):
+            await conn.execute("DELETE FROM libraries WHERE slug = ?", (slug,))
+            report.removed.append(f"library {slug}")
+        for slug, row in lib_rows.items():
+            if slug not in current:
+                await conn.execute(
+                    "INSERT INTO libraries(slug, name, kind, categories, languages, api_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", (slug, *row))
+                report.added.append(f"library {slug}")
+            elif current[slug] != row:
+                await conn.execute(
+                    "UPDATE libraries SET name=?, kind=?, categories=?, languages=?, api_key=?"
+                    " WHERE slug=?", (*row, slug))
+                report.changed.append(f"library {slug}")
+        current_p = {
+            r[0]: tuple(r[1:])
+            for r in await conn.execute_fetchall(
+                "SELECT name, implementation, kind, site, enabled, config, all_libraries,"
+                " refresh_interval_hours, refresh_cron FROM plugin_instances")
+        }
+        current_scope: dict[str, list[str]] = {}
+        for name, slug in await conn.execute_fetchall(
+            "SELECT p.name, l.slug FROM plugin_instance_libraries s"
+            " JOIN plugin_instances p ON p.id = s.instance_id"
+            " JOIN libraries l ON l.id = s.library_id ORDER BY l.slug"):
+            current_scope.setdefault(name, []).append(slug)
+        for name in sorted(set(current_p) - set(plugin_rows)):
+            await conn.execute("DELETE FROM plugin_instances WHERE name = ?", (name,))
+            report.removed.append(f"plugin {name}")
+        for name, prow in plugin_rows.items():
+            if name not in current_p:
+                await conn.execute(
+                    "INSERT INTO plugin_instances(name, implementation, kind, site, enabled,"
+                    " config, all_libraries, refresh_interval_hours, refresh_cron)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (name, *prow))
+                report.added.append(f"plugin {name}")
+            elif current_p[name] != prow or current_scope.get(name, []) != scopes[name]:
+                await conn.execute(
+                    "UPDATE plugin_instances SET implementation=?, kind=?, site=?, enabled=?,"
+                    " config=?, all_libraries=?, refresh_interval_hours=?, refresh_cron=?"
+                    " WHERE name=?", (*prow, name))
+                report.changed.append(f"plugin {name}")
+            else:
+                continue
+            await conn.execute(
+                "DELETE FROM plugin_instance_libraries WHERE instance_id ="
+                " (SELECT id FROM plugin_instances WHERE name = ?)", (name,))
+            await conn.executemany(
+                "INSERT INTO plugin_instance_libraries(instance_id, library_id)"
+                " SELECT p.id, l.id FROM plugin_instances p, libraries l"
+                " WHERE p.name = ? AND l.slug = ?", [(name, slug) for slug in scopes[name]])
+        if seed.mapping_overrides:
+            from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
+
+            overrides = [MappingOverride.model_validate(raw) for raw in seed.mapping_overrides]
+            await apply_overrides(conn, overrides)
+        return report
+
+    return unit
