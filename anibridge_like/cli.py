@@ -86,6 +86,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 1
 
 
+def _cmd_healthcheck(args: argparse.Namespace) -> int:
+    import httpx
+
+    settings = _settings_or_exit()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    try:
+        response = httpx.get(f"http://{host}:{settings.port}/health", timeout=4.0)
+    except httpx.HTTPError as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    if response.status_code != 200:
+        print(f"unhealthy: HTTP {response.status_code}: {response.text[:200]}", file=sys.stderr)
+        return 1
+    print("healthy")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="anibridge-like",
@@ -103,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate the environment and the seed")
     check.add_argument("--seed", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)")
     check.set_defaults(func=_cmd_check_config)
+    health = sub.add_parser("healthcheck", help="exit 0 when the local daemon's /health is ok")
+    health.set_defaults(func=_cmd_healthcheck)
     return parser
 
 
