@@ -67,14 +67,20 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             await asyncio.to_thread(apply_migrations, settings.database_path)
-            the_seed = seed if seed is not None else load_seed(
-                settings.resolved_seed_path(), reg, environ)
+            the_seed = (
+                seed if seed is not None else load_seed(settings.resolved_seed_path(), reg, environ)
+            )
             writer = Writer(settings.database_path, queue_size=settings.writer_queue_size)
             await stack.enter_async_context(writer)
-            report = await writer.run(make_reconcile_unit(the_seed, reg, environ),
-                                      label="seed.reconcile")
-            log.info("seed.reconciled", added=report.added, changed=report.changed,
-                     removed=report.removed)
+            report = await writer.run(
+                make_reconcile_unit(the_seed, reg, environ), label="seed.reconcile"
+            )
+            log.info(
+                "seed.reconciled",
+                added=report.added,
+                changed=report.changed,
+                removed=report.removed,
+            )
             readers = ReaderPool(settings.database_path, settings.reader_connections)
             await stack.enter_async_context(readers)
             http = httpx.AsyncClient(
@@ -86,14 +92,25 @@ def create_app(
             scheduler = AsyncIOScheduler(timezone=settings.timezone)
             scheduler.start()
             stack.callback(scheduler.shutdown, wait=False)
-            ctx = AppContext(settings=settings, seed=the_seed, registry=reg, writer=writer,
-                             readers=readers, http=http, scheduler=scheduler)
+            ctx = AppContext(
+                settings=settings,
+                seed=the_seed,
+                registry=reg,
+                writer=writer,
+                readers=readers,
+                http=http,
+                scheduler=scheduler,
+            )
             app.state.ctx = ctx
             if start_services:
                 await _start_services(ctx, stack)
-            log.info("app.started", version=__version__, database=str(settings.database_path),
-                     libraries=[lib.slug for lib in the_seed.libraries],
-                     plugins=[p.name for p in the_seed.plugins])
+            log.info(
+                "app.started",
+                version=__version__,
+                database=str(settings.database_path),
+                libraries=[lib.slug for lib in the_seed.libraries],
+                plugins=[p.name for p in the_seed.plugins],
+            )
             yield
             log.info("app.stopping")
 

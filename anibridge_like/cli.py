@@ -37,8 +37,10 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1
-    print(f"settings ok; seed {path or '(none)'} ok: {len(seed.libraries)} libraries, "
-          f"{len(seed.plugins)} plugin instances")
+    print(
+        f"settings ok; seed {path or '(none)'} ok: {len(seed.libraries)} libraries, "
+        f"{len(seed.plugins)} plugin instances"
+    )
     return 0
 
 
@@ -67,7 +69,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         from anibridge_like.demo.run import run_demo
 
-        return run_demo(settings)
+        return run_demo(settings, print)
     registry = Registry()
     try:
         seed = load_seed(args.seed or settings.resolved_seed_path(), registry)
@@ -75,8 +77,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     app = create_app(settings, seed=seed, registry=registry)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
-                            access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     try:
         asyncio.run(server.serve())
@@ -112,8 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the daemon")
     serve.add_argument("--seed", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)")
-    serve.add_argument("--demo", action="store_true",
-                       help="serve a bundled demo site and seed on loopback and index it")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="serve a bundled demo site and seed on loopback and index it",
+    )
     serve.set_defaults(func=_cmd_serve)
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     migrate.set_defaults(func=_cmd_migrate)

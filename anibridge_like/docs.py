@@ -22,10 +22,7 @@ def settings_table() -> str:
     lines = ["| variable | default | description |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = field.default
-        if default is PydanticUndefined or default is None:
-            shown = "—"
-        else:
-            shown = f"`{default}`"
+        shown = "—" if default is PydanticUndefined or default is None else f"`{default}`"
         description = (field.description or "").replace("|", "\\|")
         lines.append(f"| `ANIBRIDGE_{name.upper()}` | {shown} | {description} |")
     return "\n".join(lines)

@@ -165,8 +165,7 @@ def parse_seed(
                 "name": lib.name or lib.slug.replace("-", " ").title(),
                 "categories": lib.categories or DEFAULT_CATEGORIES[lib.kind],
                 "languages": lib.languages or list(Language),
-                "api_key": lib.api_key
-                or (env.get(lib.api_key_env) if lib.api_key_env else None),
+                "api_key": lib.api_key or (env.get(lib.api_key_env) if lib.api_key_env else None),
             }
         )
         for lib in seed.libraries
@@ -274,14 +273,26 @@ def make_reconcile_unit(
     """A writer unit applying ``seed`` to the database; returns a ReconcileReport."""
     env = os.environ if environ is None else environ
     lib_rows = {
-        lib.slug: (lib.name, lib.kind, json.dumps(lib.categories),
-                   json.dumps([str(x) for x in lib.languages]), lib.api_key)
+        lib.slug: (
+            lib.name,
+            lib.kind,
+            json.dumps(lib.categories),
+            json.dumps([str(x) for x in lib.languages]),
+            lib.api_key,
+        )
         for lib in seed.libraries
     }
     plugin_rows = {
-        p.name: (p.implementation, p.kind, _provider_site(registry, p, env), int(p.enabled),
-                 json.dumps(p.config, sort_keys=True), int(p.libraries is None),
-                 p.refresh_interval_hours, p.refresh_cron)
+        p.name: (
+            p.implementation,
+            p.kind,
+            _provider_site(registry, p, env),
+            int(p.enabled),
+            json.dumps(p.config, sort_keys=True),
+            int(p.libraries is None),
+            p.refresh_interval_hours,
+            p.refresh_cron,
+        )
         for p in seed.plugins
     }
     scopes = {p.name: sorted(set(p.libraries or [])) for p in seed.plugins}
@@ -291,7 +302,8 @@ def make_reconcile_unit(
         current = {
             r[0]: tuple(r[1:])
             for r in await conn.execute_fetchall(
-                "SELECT slug, name, kind, categories, languages, api_key FROM libraries")
+                "SELECT slug, name, kind, categories, languages, api_key FROM libraries"
+            )
         }
         for slug in sorted(set(current) - set(lib_rows)):
             await conn.execute("DELETE FROM libraries WHERE slug = ?", (slug,))
@@ -300,24 +312,30 @@ def make_reconcile_unit(
             if slug not in current:
                 await conn.execute(
                     "INSERT INTO libraries(slug, name, kind, categories, languages, api_key)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", (slug, *row))
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (slug, *row),
+                )
                 report.added.append(f"library {slug}")
             elif current[slug] != row:
                 await conn.execute(
                     "UPDATE libraries SET name=?, kind=?, categories=?, languages=?, api_key=?"
-                    " WHERE slug=?", (*row, slug))
+                    " WHERE slug=?",
+                    (*row, slug),
+                )
                 report.changed.append(f"library {slug}")
         current_p = {
             r[0]: tuple(r[1:])
             for r in await conn.execute_fetchall(
                 "SELECT name, implementation, kind, site, enabled, config, all_libraries,"
-                " refresh_interval_hours, refresh_cron FROM plugin_instances")
+                " refresh_interval_hours, refresh_cron FROM plugin_instances"
+            )
         }
         current_scope: dict[str, list[str]] = {}
         for name, slug in await conn.execute_fetchall(
             "SELECT p.name, l.slug FROM plugin_instance_libraries s"
             " JOIN plugin_instances p ON p.id = s.instance_id"
-            " JOIN libraries l ON l.id = s.library_id ORDER BY l.slug"):
+            " JOIN libraries l ON l.id = s.library_id ORDER BY l.slug"
+        ):
             current_scope.setdefault(name, []).append(slug)
         for name in sorted(set(current_p) - set(plugin_rows)):
             await conn.execute("DELETE FROM plugin_instances WHERE name = ?", (name,))
@@ -327,23 +345,31 @@ def make_reconcile_unit(
                 await conn.execute(
                     "INSERT INTO plugin_instances(name, implementation, kind, site, enabled,"
                     " config, all_libraries, refresh_interval_hours, refresh_cron)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (name, *prow))
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (name, *prow),
+                )
                 report.added.append(f"plugin {name}")
             elif current_p[name] != prow or current_scope.get(name, []) != scopes[name]:
                 await conn.execute(
                     "UPDATE plugin_instances SET implementation=?, kind=?, site=?, enabled=?,"
                     " config=?, all_libraries=?, refresh_interval_hours=?, refresh_cron=?"
-                    " WHERE name=?", (*prow, name))
+                    " WHERE name=?",
+                    (*prow, name),
+                )
                 report.changed.append(f"plugin {name}")
             else:
                 continue
             await conn.execute(
                 "DELETE FROM plugin_instance_libraries WHERE instance_id ="
-                " (SELECT id FROM plugin_instances WHERE name = ?)", (name,))
+                " (SELECT id FROM plugin_instances WHERE name = ?)",
+                (name,),
+            )
             await conn.executemany(
                 "INSERT INTO plugin_instance_libraries(instance_id, library_id)"
                 " SELECT p.id, l.id FROM plugin_instances p, libraries l"
-                " WHERE p.name = ? AND l.slug = ?", [(name, slug) for slug in scopes[name]])
+                " WHERE p.name = ? AND l.slug = ?",
+                [(name, slug) for slug in scopes[name]],
+            )
         if seed.mapping_overrides:
             from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
 

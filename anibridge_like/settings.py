@@ -76,8 +76,10 @@ class Settings(BaseSettings):
         20, ge=1, le=10000, description="Titles' details persisted per writer unit."
     )
     refresh_interval_hours: float = Field(
-        24.0, gt=0, description="Default cadence of an instance's catalog refresh "
-        "(a seed instance's `refresh_interval_hours` overrides it)."
+        24.0,
+        gt=0,
+        description="Default cadence of an instance's catalog refresh "
+        "(a seed instance's `refresh_interval_hours` overrides it).",
     )
     detail_refresh_hours: float = Field(
         72.0, gt=0, description="A title's details are refetched when older than this."
@@ -92,8 +94,17 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Longest delay between retries of one call."
     )
     max_failed_share: float = Field(
-        0.2, ge=0, le=1, description="Share of titles whose detail may fail before the "
-        "detail stage counts as failed."
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of titles whose detail may fail before the "
+        "detail stage counts as failed.",
+    )
+    title_retry_base_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="First delay before a title whose detail fetch failed is "
+        "tried again; doubles per consecutive failure up to `stage_backoff_cap_hours`.",
     )
     stage_backoff_cap_hours: float = Field(
         12.0, gt=0, description="Longest delay before a failed stage is attempted again."

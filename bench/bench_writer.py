@@ -35,8 +35,17 @@ def batches(total: int, size: int, titles: int) -> Iterator[list[Row]]:
     for i in range(total):
         title = i // per_title + 1
         n = i % per_title
-        batch.append((title, n // 24 + 1, n % 24 + 1, n + 1, "episode",
-                      '{"de": "Folge", "en": "Episode"}', "2026-11-22T00:00:00+00:00"))
+        batch.append(
+            (
+                title,
+                n // 24 + 1,
+                n % 24 + 1,
+                n + 1,
+                "episode",
+                '{"de": "Folge", "en": "Episode"}',
+                "2026-11-22T00:00:00+00:00",
+            )
+        )
         if len(batch) == size:
             yield batch
             batch = []
@@ -100,8 +109,10 @@ def main() -> None:
     raw_rate, writer_rate = args.rows / raw_s, args.rows / writer_s
     print(f"rows={args.rows} batch={args.batch}")
     print(f"raw sqlite3.executemany : {raw_rate:>10,.0f} rows/s ({raw_s:.2f} s)")
-    print(f"through the Writer      : {writer_rate:>10,.0f} rows/s ({writer_s:.2f} s)"
-          f"  writer busy {util:.0%}")
+    print(
+        f"through the Writer      : {writer_rate:>10,.0f} rows/s ({writer_s:.2f} s)"
+        f"  writer busy {util:.0%}"
+    )
     print(f"ratio writer/raw        : {writer_rate / raw_rate:.2f}  (target >= 0.80)")
 
 

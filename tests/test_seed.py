@@ -25,12 +25,26 @@ def _seed_data() -> dict[str, Any]:
             {"slug": "movies", "kind": "movies"},
         ],
         "plugins": [
-            {"name": "echo-anime", "implementation": "echo", "kind": "provider",
-             "libraries": ["anime"], "config": {"site": "echo-a"}},
-            {"name": "echo-all", "implementation": "echo", "kind": "provider",
-             "config": {"token_env": "ECHO_TOKEN"}},
-            {"name": "echo-tv", "implementation": "echo", "kind": "provider",
-             "libraries": ["series", "movies"], "refresh_interval_hours": 6},
+            {
+                "name": "echo-anime",
+                "implementation": "echo",
+                "kind": "provider",
+                "libraries": ["anime"],
+                "config": {"site": "echo-a"},
+            },
+            {
+                "name": "echo-all",
+                "implementation": "echo",
+                "kind": "provider",
+                "config": {"token_env": "ECHO_TOKEN"},
+            },
+            {
+                "name": "echo-tv",
+                "implementation": "echo",
+                "kind": "provider",
+                "libraries": ["series", "movies"],
+                "refresh_interval_hours": 6,
+            },
         ],
     }
 
@@ -40,15 +54,21 @@ async def _reconcile(writer: Writer, data: dict[str, Any]) -> Any:
     return await writer.run(make_reconcile_unit(seed, REGISTRY, {"ECHO_TOKEN": "t0k"}))
 
 
-async def test_reconcile_adds_everything_then_is_a_noop(writer: Writer, readers: ReaderPool) -> None:
+async def test_reconcile_adds_everything_then_is_a_noop(
+    writer: Writer, readers: ReaderPool
+) -> None:
     report = await _reconcile(writer, _seed_data())
     assert len(report.added) == 6 and not report.changed and not report.removed
     again = await _reconcile(writer, _seed_data())
     assert again.noop
-    libs = await readers.fetchall("SELECT slug, name, categories, languages FROM libraries"
-                                  " ORDER BY slug")
+    libs = await readers.fetchall(
+        "SELECT slug, name, categories, languages FROM libraries ORDER BY slug"
+    )
     assert [(r["slug"], r["name"]) for r in libs] == [
-        ("anime", "Anime"), ("movies", "Movies"), ("series", "TV")]
+        ("anime", "Anime"),
+        ("movies", "Movies"),
+        ("series", "TV"),
+    ]
     assert libs[0]["categories"] == "[5070]"
     assert libs[0]["languages"] == '["de_dub", "de_sub"]'
 
@@ -108,18 +128,28 @@ async def test_deleting_a_library_narrows_scope_never_widens(
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["plugins"][0].update(libraries=["animee"]),
-         "plugins[0].libraries[0]: unknown library 'animee'"),
-        (lambda d: d["plugins"][0].update(implementation="nope"),
-         "plugins[0].implementation: unknown provider implementation 'nope'"),
-        (lambda d: d["plugins"].append(dict(d["plugins"][0])),
-         "plugins[3].name: duplicate instance 'echo-anime'"),
-        (lambda d: d["libraries"].append({"slug": "anime", "kind": "anime"}),
-         "libraries[3].slug: duplicate library 'anime'"),
+        (
+            lambda d: d["plugins"][0].update(libraries=["animee"]),
+            "plugins[0].libraries[0]: unknown library 'animee'",
+        ),
+        (
+            lambda d: d["plugins"][0].update(implementation="nope"),
+            "plugins[0].implementation: unknown provider implementation 'nope'",
+        ),
+        (
+            lambda d: d["plugins"].append(dict(d["plugins"][0])),
+            "plugins[3].name: duplicate instance 'echo-anime'",
+        ),
+        (
+            lambda d: d["libraries"].append({"slug": "anime", "kind": "anime"}),
+            "libraries[3].slug: duplicate library 'anime'",
+        ),
         (lambda d: d["libraries"][0].update(kind="cartoons"), "libraries[0].kind:"),
         (lambda d: d["plugins"][1].update(enabled="sometimes"), "plugins[1].enabled:"),
-        (lambda d: d["plugins"][1]["config"].update(max_concurrency="many"),
-         "plugins[1].config.max_concurrency:"),
+        (
+            lambda d: d["plugins"][1]["config"].update(max_concurrency="many"),
+            "plugins[1].config.max_concurrency:",
+        ),
         (lambda d: d["plugins"][1]["config"].update(colour="blue"), "plugins[1].config.colour:"),
         (lambda d: d.update(libraryz=[]), "libraryz:"),
         (lambda d: d["plugins"][2].update(refresh_cron="every day"), "plugins[2].refresh_cron:"),

@@ -18,26 +18,48 @@ async def list_libraries(request: Request) -> JSONResponse:
     ctx: AppContext = request.app.state.ctx
     rows = await ctx.readers.fetchall(
         "SELECT slug, name, kind, categories, languages, api_key IS NOT NULL AS own_key"
-        " FROM libraries ORDER BY slug")
-    return JSONResponse({"libraries": [
-        {"slug": r["slug"], "name": r["name"], "kind": r["kind"],
-         "categories": json.loads(r["categories"]), "languages": json.loads(r["languages"]),
-         "own_api_key": bool(r["own_key"]),
-         "torznab": f"/torznab/{r['slug']}/api"}
-        for r in rows]})
+        " FROM libraries ORDER BY slug"
+    )
+    return JSONResponse(
+        {
+            "libraries": [
+                {
+                    "slug": r["slug"],
+                    "name": r["name"],
+                    "kind": r["kind"],
+                    "categories": json.loads(r["categories"]),
+                    "languages": json.loads(r["languages"]),
+                    "own_api_key": bool(r["own_key"]),
+                    "torznab": f"/torznab/{r['slug']}/api",
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 async def list_plugins(request: Request) -> JSONResponse:
     require_admin(request)
     ctx: AppContext = request.app.state.ctx
     instances = await load_instances(ctx.readers)
-    return JSONResponse({"plugins": [
-        {"name": i.name, "implementation": i.implementation, "kind": i.kind, "site": i.site,
-         "enabled": i.enabled,
-         "libraries": "all" if i.libraries is None else list(i.libraries),
-         "refresh_interval_hours": i.refresh_interval_hours, "refresh_cron": i.refresh_cron,
-         "config_keys": sorted(i.config)}
-        for i in instances]})
+    return JSONResponse(
+        {
+            "plugins": [
+                {
+                    "name": i.name,
+                    "implementation": i.implementation,
+                    "kind": i.kind,
+                    "site": i.site,
+                    "enabled": i.enabled,
+                    "libraries": "all" if i.libraries is None else list(i.libraries),
+                    "refresh_interval_hours": i.refresh_interval_hours,
+                    "refresh_cron": i.refresh_cron,
+                    "config_keys": sorted(i.config),
+                }
+                for i in instances
+            ]
+        }
+    )
 
 
 routes = [

@@ -27,14 +27,62 @@ Flavor = Literal["anime", "series", "movies"]
 Numbering = Literal["same", "continuous", "split"]
 
 _EN_ADJ = (
-    "Black", "Silent", "Crimson", "Last", "Broken", "Golden", "Hidden", "Eternal", "Wild",
-    "Little", "Lonely", "Burning", "Frozen", "Secret", "Fallen", "Iron", "Blue", "Savage",
-    "Midnight", "Lost", "Quiet", "Bright", "Dark", "Final", "Strange", "Holy", "Restless",
+    "Black",
+    "Silent",
+    "Crimson",
+    "Last",
+    "Broken",
+    "Golden",
+    "Hidden",
+    "Eternal",
+    "Wild",
+    "Little",
+    "Lonely",
+    "Burning",
+    "Frozen",
+    "Secret",
+    "Fallen",
+    "Iron",
+    "Blue",
+    "Savage",
+    "Midnight",
+    "Lost",
+    "Quiet",
+    "Bright",
+    "Dark",
+    "Final",
+    "Strange",
+    "Holy",
+    "Restless",
 )
 _EN_NOUN = (
-    "Dragon", "Garden", "Empire", "Witch", "Knight", "River", "Academy", "Detective", "Sword",
-    "Kingdom", "Heart", "Ocean", "Titan", "Hunter", "Blade", "Storm", "Frontier", "Circus",
-    "Machine", "Shadow", "Crown", "Island", "Harbor", "Signal", "Doctor", "Family", "Legacy",
+    "Dragon",
+    "Garden",
+    "Empire",
+    "Witch",
+    "Knight",
+    "River",
+    "Academy",
+    "Detective",
+    "Sword",
+    "Kingdom",
+    "Heart",
+    "Ocean",
+    "Titan",
+    "Hunter",
+    "Blade",
+    "Storm",
+    "Frontier",
+    "Circus",
+    "Machine",
+    "Shadow",
+    "Crown",
+    "Island",
+    "Harbor",
+    "Signal",
+    "Doctor",
+    "Family",
+    "Legacy",
 )
 _EN_PATTERNS = (
     "The {adj} {noun}",
@@ -49,26 +97,92 @@ _EN_PATTERNS = (
     "{adj} {noun} – Part {roman}",
 )
 _DE_ADJ = (
-    "Schwarze", "Stille", "Letzte", "Goldene", "Verborgene", "Ewige", "Wilde", "Kleine",
-    "Brennende", "Geheime", "Eiserne", "Blaue", "Dunkle", "Fremde", "Müde", "Süße",
+    "Schwarze",
+    "Stille",
+    "Letzte",
+    "Goldene",
+    "Verborgene",
+    "Ewige",
+    "Wilde",
+    "Kleine",
+    "Brennende",
+    "Geheime",
+    "Eiserne",
+    "Blaue",
+    "Dunkle",
+    "Fremde",
+    "Müde",
+    "Süße",
 )
 _DE_NOUN = (
-    "Drache", "Garten", "Hexe", "Ritter", "Akademie", "Klinge", "Königin", "Insel", "Stadt",
-    "Straße", "Größe", "Brücke", "Schule", "Wölfin", "Nacht", "Familie",
+    "Drache",
+    "Garten",
+    "Hexe",
+    "Ritter",
+    "Akademie",
+    "Klinge",
+    "Königin",
+    "Insel",
+    "Stadt",
+    "Straße",
+    "Größe",
+    "Brücke",
+    "Schule",
+    "Wölfin",
+    "Nacht",
+    "Familie",
 )
 _JA = (
-    "Kimi no", "Boku no", "Shingeki no", "Tensei shitara", "Yūsha", "Mahō Shōjo", "Kōkaku",
-    "Dōbutsu", "Shōnen", "Sekai no", "Tōkyō", "Ōsama", "Kaijū", "Koi to", "Hoshi no",
+    "Kimi no",
+    "Boku no",
+    "Shingeki no",
+    "Tensei shitara",
+    "Yūsha",
+    "Mahō Shōjo",
+    "Kōkaku",
+    "Dōbutsu",
+    "Shōnen",
+    "Sekai no",
+    "Tōkyō",
+    "Ōsama",
+    "Kaijū",
+    "Koi to",
+    "Hoshi no",
 )
 _JA_TAIL = ("Monogatari", "Senki", "Gakuen", "Ken", "Hime", "Kiseki", "Sōsei", "Tabi", "Uta")
 _ROMAN = ("II", "III", "IV", "V")
 _EP_WORDS_EN = (
-    "Beginning", "Reunion", "Storm", "Promise", "Betrayal", "Festival", "Homecoming",
-    "Encounter", "Trial", "Escape", "Dawn", "Farewell", "Secret", "Rival", "Journey",
+    "Beginning",
+    "Reunion",
+    "Storm",
+    "Promise",
+    "Betrayal",
+    "Festival",
+    "Homecoming",
+    "Encounter",
+    "Trial",
+    "Escape",
+    "Dawn",
+    "Farewell",
+    "Secret",
+    "Rival",
+    "Journey",
 )
 _EP_WORDS_DE = (
-    "Anfang", "Wiedersehen", "Sturm", "Versprechen", "Verrat", "Fest", "Heimkehr",
-    "Begegnung", "Prüfung", "Flucht", "Morgengrauen", "Abschied", "Geheimnis", "Rivale",
+    "Anfang",
+    "Wiedersehen",
+    "Sturm",
+    "Versprechen",
+    "Verrat",
+    "Fest",
+    "Heimkehr",
+    "Begegnung",
+    "Prüfung",
+    "Flucht",
+    "Morgengrauen",
+    "Abschied",
+    "Geheimnis",
+    "Rivale",
 )
 _FLAVOR_BY_SITE: dict[str, Flavor] = {"aniworld": "anime", "sto": "series", "megakino": "movies"}
 
@@ -330,8 +444,16 @@ def _languages_for(
 def _episodes(title: GenTitle, rng: random.Random, flavor: Flavor) -> list[GenEpisode]:
     if title.kind == "movie":
         return [
-            GenEpisode(FILM_SEASON, 1, "film", {"de": title.title, "en": title.canonical_title},
-                       title.languages, None, None, None)
+            GenEpisode(
+                FILM_SEASON,
+                1,
+                "film",
+                {"de": title.title, "en": title.canonical_title},
+                title.languages,
+                None,
+                None,
+                None,
+            )
         ]
     target = title.episode_target
     total = max(1, int(rng.uniform(0.4, 1.6) * target))
@@ -365,22 +487,47 @@ def _episodes(title: GenTitle, rng: random.Random, flavor: Flavor) -> list[GenEp
                 site_season, site_number = s_index, e
             late = e > count * 0.75
             out.append(
-                GenEpisode(site_season, site_number, "episode", _episode_titles(rng, e),
-                           _languages_for(rng, title.languages, late), absolute, s_index, e)
+                GenEpisode(
+                    site_season,
+                    site_number,
+                    "episode",
+                    _episode_titles(rng, e),
+                    _languages_for(rng, title.languages, late),
+                    absolute,
+                    s_index,
+                    e,
+                )
             )
     if rng.random() < 0.2:
         for n in range(1, rng.randint(1, 3) + 1):
             out.append(
-                GenEpisode(SPECIAL_SEASON, n, "special", _episode_titles(rng, n),
-                           title.languages, None, 0, n)
+                GenEpisode(
+                    SPECIAL_SEASON,
+                    n,
+                    "special",
+                    _episode_titles(rng, n),
+                    title.languages,
+                    None,
+                    0,
+                    n,
+                )
             )
     if flavor == "anime" and rng.random() < 0.15:
         for n in range(1, rng.randint(1, 2) + 1):
             tv = (0, 100 + n) if rng.random() < 0.5 else (None, None)
             out.append(
-                GenEpisode(FILM_SEASON, n, "film",
-                           {"en": f"{title.canonical_title}: The Movie {n}",
-                            "de": f"{title.title}: Der Film {n}"},
-                           title.languages, None, tv[0], tv[1])
+                GenEpisode(
+                    FILM_SEASON,
+                    n,
+                    "film",
+                    {
+                        "en": f"{title.canonical_title}: The Movie {n}",
+                        "de": f"{title.title}: Der Film {n}",
+                    },
+                    title.languages,
+                    None,
+                    tv[0],
+                    tv[1],
+                )
             )
     return out

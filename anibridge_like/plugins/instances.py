@@ -44,10 +44,16 @@ _SELECT = (
 def _row(r: Any) -> InstanceRow:
     scope = tuple(sorted(json.loads(r["scope"])))
     return InstanceRow(
-        id=r["id"], name=r["name"], implementation=r["implementation"], kind=r["kind"],
-        site=r["site"], enabled=bool(r["enabled"]), config=json.loads(r["config"]),
+        id=r["id"],
+        name=r["name"],
+        implementation=r["implementation"],
+        kind=r["kind"],
+        site=r["site"],
+        enabled=bool(r["enabled"]),
+        config=json.loads(r["config"]),
         libraries=None if r["all_libraries"] else scope,
-        refresh_interval_hours=r["refresh_interval_hours"], refresh_cron=r["refresh_cron"],
+        refresh_interval_hours=r["refresh_interval_hours"],
+        refresh_cron=r["refresh_cron"],
     )
 
 

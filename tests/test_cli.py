@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "anibridge_like", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_version() -> None:
+    result = _run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("anibridge-like ")
+
+
+def test_check_config_accepts_the_example_seed(tmp_path: Path) -> None:
+    result = _run(
+        "check-config",
+        "--seed",
+        str(ROOT / "config.example.yaml"),
+        env={"ANIBRIDGE_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 libraries" in result.stdout
+
+
+def test_check_config_lists_every_error_with_its_path(tmp_path: Path) -> None:
+    seed = yaml.safe_load((ROOT / "config.example.yaml").read_text())
+    seed["plugins"][0]["libraries"] = ["animee"]
+    seed["plugins"][1]["implementation"] = "nosuch"
+    seed["libraries"][0]["kind"] = "cartoons"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(seed))
+    result = _run("check-config", "--seed", str(path), env={"ANIBRIDGE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "libraries[0].kind" in result.stderr
+    assert "3 error(s)" in result.stderr or "1 error(s)" in result.stderr
+
+
+def test_check_config_names_bad_env_variables(tmp_path: Path) -> None:
+    result = _run("check-config", env={"ANIBRIDGE_PORT": "eighty"})
+    assert result.returncode == 2
+    assert "ANIBRIDGE_PORT" in result.stderr
+
+
+def test_migrate_command(tmp_path: Path) -> None:
+    result = _run("migrate", env={"ANIBRIDGE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "anibridge.db").exists()
+    again = _run("migrate", env={"ANIBRIDGE_DATA_DIR": str(tmp_path)})
+    assert "applied 0 migration(s)" in again.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_answers_health_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
+    """The Docker entrypoint (`anibridge-like serve`) and healthcheck command, for real."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ANIBRIDGE_DATA_DIR": str(tmp_path),
+        "ANIBRIDGE_PORT": str(port),
+        "ANIBRIDGE_HOST": "127.0.0.1",
+        "ANIBRIDGE_LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "anibridge_like", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("daemon did not come up")
+        check = _run("healthcheck", env={"ANIBRIDGE_PORT": str(port)})
+        assert check.returncode == 0, check.stderr
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    _, err = proc.communicate()
+    assert '"event": "app.stopping"' in err
+
+
+def test_healthcheck_fails_when_nothing_listens() -> None:
+    result = _run("healthcheck", env={"ANIBRIDGE_PORT": str(_free_port())})
+    assert result.returncode == 1
