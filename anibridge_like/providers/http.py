@@ -22,6 +22,8 @@ request/read timeout                           ``timeout``
 403, Cloudflare challenge, foreign redirect    ``blocked``
 any other non-2xx                              ``upstream`` (not retried)
 =============================================  ==================
+
+A challenge page served with 200 is recognised by the parsers through :func:`challenge_marker`.
 """
 
 from __future__ import annotations
@@ -94,6 +96,27 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
     return max(0.0, seconds)
+
+
+_CHALLENGE_MARKERS = (
+    "<title>just a moment...</title>",
+    "cf-turnstile",
+    "challenge-platform",
+    "g-recaptcha",
+    "h-captcha",
+    "captcha-container",
+)
+
+
+def challenge_marker(html: str) -> str | None:
+    """The captcha/challenge marker in the head of a page, if any.
+
+    Parsers call this only when a required part is missing, to report ``blocked`` instead of
+    ``invalid_data`` for a challenge page served with status 200 (a marker on a normal page,
+    such as a login form's captcha, never turns a good page into an error).
+    """
+    head = html[:8192].lower()
+    return next((m for m in _CHALLENGE_MARKERS if m in head), None)
 
 
 def _is_challenge(response: httpx.Response) -> bool:
