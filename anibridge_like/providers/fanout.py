@@ -62,8 +62,7 @@ async def gather_all(coros: Iterable[Awaitable[T]]) -> list[T]:
 
 def _count_leaves(group: BaseExceptionGroup[BaseException]) -> int:
     return sum(
-        _count_leaves(exc) if isinstance(exc, BaseExceptionGroup) else 1
-        for exc in group.exceptions
+        _count_leaves(exc) if isinstance(exc, BaseExceptionGroup) else 1 for exc in group.exceptions
     )
 
 

@@ -1,0 +1,196 @@
+"""The s.to-style provider (Serienstream "v2" layout).
+
+* **Listing** — one page, ``/serien?by=alpha``: every ``/serie/<slug>`` anchor with its title and
+  ``data-alternative-title`` aliases, parsed while it downloads (:class:`ListingStream`: one
+  ``<li>`` batch at a time, so a 100,000-title page is never held whole). The site has no
+  paging, so :meth:`StoProvider.list_titles` returns everything at once (``has_more`` False).
+  When the page breaks off (connection lost, timeout, or it ends before ``</html>``) after some
+  titles, the call raises ``partial`` with the titles read and the cursor
+  ``after:<slug of the last one>``; a call with that cursor re-reads the page and returns only the
+  titles after it (all of them if that slug is gone).
+* **Detail** — the series page (title, year, aliases, IMDb id, season links), every season page
+  (episode links ``/serie/<slug>/staffel-N/episode-M`` and their German/English titles) and, for
+  languages, **every episode page**: its player buttons carry ``data-language-label`` /
+  ``data-language-id`` (the peer project never stored s.to languages). Cost: ``1 + seasons +
+  episodes`` requests per title (≈ 26 for a 24-episode series), fanned out concurrently under the
+  instance's per-host limit. ``episode_languages: false`` skips the episode pages (then episodes
+  carry no languages) for a site that must be spared. A season or episode page the site links
+  but answers 404 fails the detail as ``upstream`` (retried later) instead of storing the title
+  without it.
+
+Parsing lives in :mod:`anibridge_like.providers.sto_pages`; HTTP politeness (concurrency limit,
+timeout, retries honouring Retry-After, error mapping) in :class:`PoliteClient`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+import structlog
+from pydantic import Field
+
+from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.plugins.provider import (
+    FILM_SEASON,
+    SPECIAL_SEASON,
+    Episode,
+    EpisodeKind,
+    Language,
+    ProviderCapabilities,
+    TitleDetail,
+    TitleItem,
+    TitlePage,
+)
+from anibridge_like.providers.fanout import gather_all
+from anibridge_like.providers.http import HttpProviderConfig, PoliteClient
+from anibridge_like.providers.sto_pages import (
+    EpisodeLanguages,
+    EpisodeLink,
+    ListingStream,
+    SeasonLink,
+    parse_episode_page,
+    parse_season_page,
+    parse_series_page,
+)
+
+log = structlog.get_logger(__name__)
+
+_AFTER = "after:"
+
+
+class StoConfig(HttpProviderConfig):
+    """Instance configuration of the s.to provider."""
+
+    base_url: str = Field("https://s.to", description="Site root of the s.to-style site.")
+    listing_path: str = Field(
+        "/serien?by=alpha", description="Path of the alphabetical listing of every series."
+    )
+    episode_languages: bool = Field(
+        True,
+        description="Fetch every episode page to read its languages (one request per "
+        "episode); when off, episodes are stored without languages.",
+    )
+
+
+def _kind(season: int) -> EpisodeKind:
+    if season == FILM_SEASON:
+        return "film"
+    return "special" if season == SPECIAL_SEASON else "episode"
+
+
+class StoProvider:
+    """Provider for an s.to-style site (see the module docstring)."""
+
+    capabilities: ClassVar[ProviderCapabilities] = ProviderCapabilities(
+        site="sto",
+        listable=True,
+        kinds=frozenset({"series"}),
+        languages=frozenset({Language.GERMAN_DUB, Language.ENGLISH_DUB, Language.GERMAN_SUB}),
+        paged_listing=False,
+    )
+    config_model: ClassVar[type[StoConfig]] = StoConfig
+
+    def __init__(self, config: StoConfig | Mapping[str, Any], client: httpx.AsyncClient) -> None:
+        self.config = config if isinstance(config, StoConfig) else StoConfig.model_validate(config)
+        self._http = PoliteClient(self.config, client, plugin="sto", site=self.site)
+        self._log = log.bind(plugin="sto", site=self.site)
+
+    @property
+    def site(self) -> str:
+        return self.config.site or self.capabilities.site
+
+    @property
+    def requests_sent(self) -> int:
+        """Requests this instance put on the wire (retries included)."""
+        return self._http.requests_sent
+
+    async def list_titles(self, cursor: str | None) -> TitlePage:
+        path = self.config.listing_path
+        after = cursor[len(_AFTER) :] if cursor and cursor.startswith(_AFTER) else None
+        stream = ListingStream(after)
+        items: list[TitleItem] = []
+        try:
+            async with self._http.stream_text(path) as body:
+                async for chunk in body:
+                    items.extend(stream.feed(chunk))
+        except PluginError as err:
+            if not items or err.code not in (ErrorCode.TIMEOUT, ErrorCode.UPSTREAM):
+                raise
+            raise self._partial(items, err.message) from err
+        listing = stream.close()
+        items.extend(listing.items)
+        if not listing.complete:
+            raise self._partial(items, "page truncated (no </html>)")
+        self._log.info("sto_listing_parsed", titles=len(items), cursor=cursor or "")
+        return TitlePage(items=items, next_cursor=None, has_more=False)
+
+    def _partial(self, items: list[TitleItem], why: str) -> PluginError:
+        resume = f"{_AFTER}{items[-1].slug}"
+        self._log.warning("sto_listing_partial", titles=len(items), cursor=resume, reason=why)
+        return PluginError(
+            ErrorCode.PARTIAL,
+            f"s.to listing broke off after {len(items)} titles ({why})",
+            items=items,
+            cursor=resume,
+        )
+
+    async def fetch_detail(self, slug: str) -> TitleDetail:
+        html = await self._http.get_text(f"/serie/{quote(slug, safe='')}")
+        series = parse_series_page(html, slug)
+        seasons = await gather_all(self._season(slug, link) for link in series.seasons)
+        links = [link for season in seasons for link in season]
+        languages: list[frozenset[Language]] = [frozenset()] * len(links)
+        if self.config.episode_languages:
+            pages = await gather_all(self._languages(link) for link in links)
+            languages = [page.languages for page in pages]
+            unknown = sorted({label for page in pages for label in page.unknown})
+            if unknown:
+                self._log.warning(
+                    "sto_unknown_languages",
+                    slug=slug,
+                    labels=unknown,
+                    episodes=sum(1 for page in pages if page.unknown),
+                )
+        episodes = [
+            Episode(
+                season=link.season,
+                number=link.number,
+                kind=_kind(link.season),
+                titles=link.titles,
+                languages=langs,
+            )
+            for link, langs in zip(links, languages, strict=True)
+        ]
+        return TitleDetail(
+            slug=slug,
+            title=series.title,
+            kind="series",
+            aliases=series.aliases,
+            year=series.year,
+            episodes=episodes,
+            external_ids=series.external_ids,
+        )
+
+    async def _linked(self, path: str, linked_from: str) -> str:
+        """A page the site itself links; its 404 is the site's inconsistency (often a page
+        being rebuilt), reported as ``upstream`` so the title is retried later rather than
+        stored without it."""
+        try:
+            return await self._http.get_text(path)
+        except PluginError as err:
+            if err.code != ErrorCode.NOT_FOUND:
+                raise
+            raise PluginError(
+                ErrorCode.UPSTREAM, f"s.to {path} is linked from {linked_from} but answers 404"
+            ) from err
+
+    async def _season(self, slug: str, link: SeasonLink) -> list[EpisodeLink]:
+        html = await self._linked(link.path, f"/serie/{slug}")
+        return parse_season_page(html, slug, link.season)
+
+    async def _languages(self, link: EpisodeLink) -> EpisodeLanguages:
+        season_path = link.path.rsplit("/", 1)[0]
+        return parse_episode_page(await self._linked(link.path, season_path), link.path)
