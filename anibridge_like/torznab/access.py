@@ -1,0 +1,128 @@
+"""Which libraries a request may see: the endpoint, the API key, and the library's config.
+
+Keys: the global key (``ANIBRIDGE_API_KEY``) opens every library; a library's own key (seed
+``api_key``) opens that library. A library needs a key when either is set; one without any key set
+is open. ``/torznab/api`` serves every library the presented key opens, so a key for ``anime``
+never sees ``movies``. Comparisons are constant-time (:func:`hmac.compare_digest`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from anibridge_like.plugins.provider import Language
+from anibridge_like.torznab.caps import default_categories
+from anibridge_like.torznab.errors import NewznabCode, NewznabError
+
+LibraryKind = Literal["series", "anime", "movies"]
+ALL_LANGUAGES: tuple[Language, ...] = tuple(Language)
+
+
+class LibrarySource(Protocol):
+    """What the Torznab layer reads from a seed library (``anibridge_like.seed.LibrarySeed``)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def categories(self) -> Sequence[int]: ...
+    @property
+    def languages(self) -> Sequence[Language | str]: ...
+    @property
+    def api_key(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    slug: str
+    name: str
+    kind: LibraryKind
+    categories: tuple[int, ...]
+    languages: tuple[Language, ...]
+    """Served language variants, preferred first (every variant when the seed lists none)."""
+    api_key: str | None
+
+    @property
+    def title_kind(self) -> Literal["series", "movie"]:
+        return "movie" if self.kind == "movies" else "series"
+
+    @classmethod
+    def from_source(cls, source: LibrarySource) -> Library:
+        kind: LibraryKind = source.kind if source.kind in ("anime", "movies") else "series"  # type: ignore[assignment]
+        languages = tuple(Language(str(lang)) for lang in source.languages) or ALL_LANGUAGES
+        categories = tuple(dict.fromkeys(int(c) for c in source.categories))
+        return cls(
+            slug=source.slug,
+            name=source.name,
+            kind=kind,
+            categories=categories or default_categories(kind),
+            languages=tuple(dict.fromkeys(languages)),
+            api_key=source.api_key or None,
+        )
+
+
+def _matches(presented: bytes, key: str | None) -> bool:
+    return key is not None and hmac.compare_digest(presented, key.encode())
+
+
+def opens(library: Library, presented: str | None, global_key: str | None) -> bool:
+    if global_key is None and library.api_key is None:
+        return True
+    if presented is None:
+        return False
+    raw = presented.encode()
+    # Evaluate both comparisons so the time does not depend on which key matched.
+    by_global = _matches(raw, global_key)
+    by_own = _matches(raw, library.api_key)
+    return by_global or by_own
+
+
+def select_libraries(
+    libraries: Sequence[Library],
+    slug: str | None,
+    presented: str | None,
+    global_key: str | None,
+) -> list[Library]:
+    """The libraries the request may see (see :func:`libraries_of`), or a Newznab error.
+
+    ``slug=None`` is ``/torznab/api``: every library the key opens (error 100 when the key opens
+    none although some library exists). With a slug: that library, or error 100 / 201.
+    """
+    every = list(libraries)
+    if slug is not None:
+        chosen = [lib for lib in every if lib.slug == slug]
+        if not chosen:
+            if global_key is not None and not opens(_CLOSED, presented, global_key):
+                raise NewznabError(NewznabCode.INCORRECT_CREDENTIALS)
+            raise NewznabError(NewznabCode.INCORRECT_PARAMETER, f"no library named {slug[:60]!r}")
+        every = chosen
+    allowed = [lib for lib in every if opens(lib, presented, global_key)]
+    if not every and global_key is not None and not opens(_CLOSED, presented, global_key):
+        raise NewznabError(NewznabCode.INCORRECT_CREDENTIALS)
+    if every and not allowed:
+        raise NewznabError(NewznabCode.INCORRECT_CREDENTIALS)
+    return allowed
+
+
+_converted: dict[int, tuple[object, tuple[Library, ...]]] = {}
+
+
+def libraries_of(seed_libraries: Sequence[LibrarySource]) -> tuple[Library, ...]:
+    """The seed's libraries as Torznab sees them, converted once per seed object."""
+    key = id(seed_libraries)
+    cached = _converted.get(key)
+    if cached is not None and cached[0] is seed_libraries:
+        return cached[1]
+    converted = tuple(Library.from_source(lib) for lib in seed_libraries)
+    _converted.clear()  # one live seed at a time; never grows
+    _converted[key] = (seed_libraries, converted)
+    return converted
+
+
+_CLOSED = Library("", "", "series", (), ALL_LANGUAGES, None)

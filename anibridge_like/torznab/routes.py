@@ -1,0 +1,87 @@
+"""Torznab endpoints: ``GET /torznab/api`` (every library the key opens) and
+``GET /torznab/{library}/api`` (one library's categories, languages and instances).
+
+This module is the one boundary of a Torznab request: a :class:`TorznabError` becomes its answer
+from the table in :mod:`anibridge_like.torznab.errors`; anything else is logged with the request's
+context and answered ``900`` at HTTP 200 — never a 5xx from a bug.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from anibridge_like.torznab.access import Library, libraries_of, select_libraries
+from anibridge_like.torznab.caps import render_caps
+from anibridge_like.torznab.errors import TorznabError, error_response, unknown_error_response
+from anibridge_like.torznab.params import parse_params
+from anibridge_like.torznab.render import RSS_MEDIA_TYPE, XML_MEDIA_TYPE, render_feed
+from anibridge_like.torznab.search import search
+
+log = structlog.get_logger(__name__)
+
+SERVER_TITLE = "anibridge-like"
+
+
+def _title(libraries: list[Library], slug: str | None) -> str:
+    if slug is not None and libraries:
+        return f"{SERVER_TITLE} ({libraries[0].name})"
+    return SERVER_TITLE
+
+
+async def _answer(request: Request, slug: str | None) -> Response:
+    ctx = request.app.state.ctx
+    key = ctx.settings.api_key
+    global_key = key.get_secret_value() or None if key is not None else None
+    presented = request.query_params.get("apikey") or None
+    libraries = select_libraries(libraries_of(ctx.seed.libraries), slug, presented, global_key)
+    params = parse_params(request.query_params)
+    title = _title(libraries, slug)
+    if params.t == "caps":
+        return Response(render_caps(title, tuple(libraries)), media_type=XML_MEDIA_TYPE)
+    started = time.perf_counter()
+    async with ctx.readers.connection() as conn:
+        releases = await search(conn, libraries, params, stats_key=str(ctx.readers.path))
+    link = str(request.url.replace(query=""))
+    body = render_feed(title, link, releases)
+    log.debug(
+        "torznab.search",
+        library=slug or "*",
+        t=params.t,
+        items=len(releases),
+        ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+    return Response(body, media_type=RSS_MEDIA_TYPE)
+
+
+async def _api(request: Request, slug: str | None) -> Response:
+    try:
+        return await _answer(request, slug)
+    except TorznabError as exc:
+        log.info("torznab.error", library=slug or "*", error=str(exc))
+        return error_response(exc)
+    except Exception:
+        log.exception(
+            "torznab.unexpected_error",
+            library=slug or "*",
+            query=request.url.query[:500],
+        )
+        return unknown_error_response()
+
+
+async def api_all(request: Request) -> Response:
+    return await _api(request, None)
+
+
+async def api_library(request: Request) -> Response:
+    return await _api(request, str(request.path_params["library"]))
+
+
+routes: list[BaseRoute] = [
+    Route("/torznab/api", api_all, methods=["GET"], name="torznab_all"),
+    Route("/torznab/{library}/api", api_library, methods=["GET"], name="torznab_library"),
+]

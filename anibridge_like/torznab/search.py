@@ -1,0 +1,270 @@
+"""Search semantics: which libraries, which ids, which text, in which order of attempts.
+
+- ``t=search`` serves series and movie libraries, ``t=tvsearch`` series/anime ones, ``t=movie``
+  movie ones (203 when the request can see no library of that kind); ``cat=`` narrows libraries.
+- Ids (tvdbid, imdbid, tmdbid) identify the series together: the highest-priority id that
+  resolves in scope wins (tvdb > imdb > tmdb), they are not an AND filter. ``q`` holding only a
+  number is then an absolute episode (Sonarr anime). An id that resolves nothing falls back to a
+  text search on ``q`` when there is one. ``rid``/``tvmazeid`` alone find nothing.
+- Text is folded (accents, case, apostrophes, ``&``/``and``, leading "The") and matched per word as
+  an FTS5 prefix. A trailing number is tried first as an absolute episode (``Title 05``) or, for
+  movies, a year (``Title 2019``), then as part of the title; a trailing ``S01E05`` sets the
+  numbering.
+- No q and no ids: the newest releases (the clients' Test button and RSS sync).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import aiosqlite
+
+from anibridge_like.torznab.access import Library
+from anibridge_like.torznab.caps import category_matches, with_parents
+from anibridge_like.torznab.errors import CatalogNotReady, NewznabCode, NewznabError
+from anibridge_like.torznab.naming import Hit, build_release
+from anibridge_like.torznab.params import Params
+from anibridge_like.torznab.query import (
+    LOOSE,
+    ROWS_PER_TITLE,
+    Allowed,
+    Drive,
+    Query,
+    TitleStats,
+    allowed_for,
+    fetch_hits,
+    fetch_scope,
+    starts_from_titles,
+    title_stats,
+)
+from anibridge_like.torznab.render import Release
+
+_STOP_WORDS = frozenset({"the", "and", "a", "an"})
+_DROP = str.maketrans({"'": None, "’": None, "`": None, "´": None, ".": None})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SXXEYY = re.compile(r"s(\d{1,4})(?:e(\d{1,5}))?")
+MAX_WORDS = 8
+MIN_PREFIX = 3
+
+
+def fold_words(text: str) -> list[str]:
+    """Words of a title or query as the index compares them."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _WORD.findall(stripped.casefold().translate(_DROP))
+
+
+def match_expression(words: Sequence[str]) -> str | None:
+    """FTS5 expression: every (non stop-) word of three letters or more as a prefix, shorter
+    ones whole; ``dragons`` also finds ``dragon`` (clients drop apostrophes: "Dragon's" arrives
+    as "Dragons")."""
+    kept = [w for w in words if w not in _STOP_WORDS] or list(words)
+    parts = []
+    for word in kept[:MAX_WORDS]:
+        if len(word) >= 4 and word.endswith("s") and not word.isdigit():
+            parts.append(f'("{word}"* OR "{word[:-1]}")')
+        elif len(word) < MIN_PREFIX:
+            parts.append(f'"{word}"')  # "v", "ii": whole words; as prefixes they match all
+        else:
+            parts.append(f'"{word}"*')
+    return " AND ".join(parts) or None
+
+
+@dataclass(frozen=True, slots=True)
+class TextAttempt:
+    match: str
+    season: int | None = None
+    episode: int | None = None
+    absolute: int | None = None
+    years: tuple[int, int] | None = None
+
+    @property
+    def narrows_episodes(self) -> bool:
+        return any(x is not None for x in (self.season, self.episode, self.absolute))
+
+
+def text_attempts(q: str, params: Params, series: bool, movies: bool) -> list[TextAttempt]:
+    words = fold_words(q)
+    season, episode = params.season, params.ep
+    if words and season is None and episode is None:
+        tail = _SXXEYY.fullmatch(words[-1])
+        if tail is not None and len(words) > 1:
+            words = words[:-1]
+            season = int(tail.group(1))
+            episode = int(tail.group(2)) if tail.group(2) else None
+    attempts: list[TextAttempt] = []
+    if len(words) > 1 and words[-1].isdigit() and len(words[-1]) <= 4:
+        number, rest = int(words[-1]), match_expression(words[:-1])
+        if rest is not None:
+            if movies and len(words[-1]) == 4 and 1900 <= number <= 2099:
+                attempts.append(TextAttempt(rest, season, episode, years=(number - 1, number + 1)))
+            elif series and season is None and episode is None and len(words[-1]) >= 2:
+                attempts.append(TextAttempt(rest, absolute=number))
+    whole = match_expression(words)
+    if whole is not None:
+        attempts.append(TextAttempt(whole, season, episode))
+    return attempts
+
+
+def _kinds(t: str) -> set[str]:
+    return {"tvsearch": {"series"}, "movie": {"movie"}}.get(t, {"series", "movie"})
+
+
+def _releases(hits: list[tuple[Hit, int]], libraries: Sequence[Library]) -> list[Release]:
+    out = []
+    for hit, index in hits:
+        lib = libraries[index]
+        out.append(build_release(hit, lib.kind == "anime", with_parents(lib.categories)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the plan choice needs: catalog size and the page window."""
+
+    stats: TitleStats
+    window: int
+    rows_per_title: float
+
+    @property
+    def total_rows(self) -> float:
+        return self.stats.rows()
+
+    @property
+    def count_limit(self) -> int:
+        """Candidate titles worth counting: beyond this, the newest-first walk wins anyway."""
+        return int(math.sqrt(self.window * self.total_rows) / self.rows_per_title) + 2
+
+    def drive_for_titles(self, titles: int, narrows_episodes: bool = False) -> Drive:
+        """Episode-level filters (season, episode, absolute) leave a few rows per title: the
+        newest-first walk would read nearly every candidate row anyway."""
+        if narrows_episodes:
+            return "titles"
+        rows = titles * self.rows_per_title
+        return "titles" if starts_from_titles(rows, self.window, self.total_rows) else "newest"
+
+    def drive_for_scope(self, allowed: Sequence[Allowed]) -> Drive:
+        rows = self.stats.rows({(a.site, a.kind) for a in allowed})
+        return "titles" if starts_from_titles(rows, self.window, self.total_rows) else "newest"
+
+
+async def search(
+    conn: aiosqlite.Connection,
+    visible: Sequence[Library],
+    params: Params,
+    *,
+    stats_key: str,
+) -> list[Release]:
+    """The page of releases a search/tvsearch/movie request answers with.
+
+    ``stats_key`` names the database for the cached planner statistics (its path)."""
+    kinds = _kinds(params.t)
+    if not any(lib.title_kind in kinds for lib in visible):
+        raise NewznabError(NewznabCode.FUNCTION_NOT_AVAILABLE, f"t={params.t} in this library")
+    libraries = [
+        lib
+        for lib in visible
+        if lib.title_kind in kinds and category_matches(params.cat, lib.categories)
+    ]
+    if not libraries or params.daily:
+        return []
+    if params.has_foreign_ids and not params.has_ids and not params.q:
+        return []
+    q = params.q
+    numeric_q = q is not None and q.isdigit()
+    attempts: list[TextAttempt] = []
+    if q is not None and not (params.has_ids and numeric_q):
+        attempts = text_attempts(q, params, series="series" in kinds, movies="movie" in kinds)
+    plan = _Plan(
+        await title_stats(conn, stats_key),
+        params.offset + params.limit,
+        ROWS_PER_TITLE["series" if "series" in kinds else "movie"],
+    )
+    first = attempts[0] if attempts and not params.has_ids else None
+    scope = await fetch_scope(
+        conn,
+        libraries,
+        first.match if first else None,
+        plan.count_limit,
+        first.years if first else None,
+    )
+    if not scope.ready:
+        raise CatalogNotReady([lib.slug for lib in libraries])
+    allowed = allowed_for(libraries, scope, kinds)
+    if params.has_ids:
+        id_query = Query(
+            allowed,
+            params.limit,
+            params.offset,
+            tvdbid=params.tvdbid,
+            imdbid=params.imdbid,
+            tmdbid=params.tmdbid,
+            season=params.season,
+            episode=params.ep,
+            absolute=int(q) if q is not None and numeric_q else None,
+            drive="titles",
+        )
+        hits = await fetch_hits(conn, id_query)
+        if hits or not attempts or await _has_earlier_page(conn, id_query):
+            return _releases(hits, libraries)
+    elif not attempts:
+        rss = Query(
+            allowed,
+            params.limit,
+            params.offset,
+            season=params.season,
+            episode=params.ep,
+            drive=plan.drive_for_scope(allowed),
+        )
+        return _releases(await fetch_hits(conn, rss), libraries)
+    hits = await _text_search(conn, libraries, allowed, attempts, params, scope.candidates, plan)
+    return _releases(hits, libraries)
+
+
+async def _text_search(
+    conn: aiosqlite.Connection,
+    libraries: Sequence[Library],
+    allowed: list[Allowed],
+    attempts: list[TextAttempt],
+    params: Params,
+    first_count: int | None,
+    plan: _Plan,
+) -> list[tuple[Hit, int]]:
+    hits: list[tuple[Hit, int]] = []
+    for number, attempt in enumerate(attempts):
+        count = first_count if number == 0 else None
+        if count is None:
+            scope = await fetch_scope(
+                conn, libraries, attempt.match, plan.count_limit, attempt.years
+            )
+            count = scope.candidates or 0
+        if count == 0:
+            continue
+        query = Query(
+            allowed,
+            params.limit,
+            params.offset,
+            match=attempt.match,
+            season=attempt.season,
+            episode=attempt.episode,
+            absolute=attempt.absolute,
+            years=attempt.years,
+            numbering=LOOSE,
+            drive=plan.drive_for_titles(count, attempt.narrows_episodes),
+        )
+        hits = await fetch_hits(conn, query)
+        if hits or await _has_earlier_page(conn, query):
+            break
+    return hits
+
+
+async def _has_earlier_page(conn: aiosqlite.Connection, query: Query) -> bool:
+    """Whether an empty page of ``query`` lies past the end of a non-empty result (then the
+    next attempt must not take over: pages of one search stay one result)."""
+    if query.offset == 0:
+        return False
+    return bool(await fetch_hits(conn, replace(query, offset=0, limit=1)))
