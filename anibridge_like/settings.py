@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     detail_batch_size: int = Field(
         20, ge=1, le=10000, description="Titles' details persisted per writer unit."
     )
+    listing_page_timeout_seconds: float = Field(
+        600.0, gt=0, description="Longest wait for one page of a site's title listing "
+        "(a one-page listing of 100,000 titles included) before it counts as a timeout."
+    )
+    detail_timeout_seconds: float = Field(
+        120.0, gt=0, description="Longest wait for one title's details (all its pages) before "
+        "the attempt counts as a timeout."
+    )
     refresh_interval_hours: float = Field(
         24.0,
         gt=0,
@@ -111,6 +119,26 @@ class Settings(BaseSettings):
     )
     progress_log_seconds: float = Field(
         5.0, gt=0, description="Interval of progress lines while a stage runs."
+    )
+
+    # ---- canonical enrichment -----------------------------------------------------------
+    metadata_cache_hours: float = Field(
+        168.0,
+        gt=0,
+        description="How long metadata answers (searches, series, movies) stay "
+        "cached in the database before the canonical stage asks the service again.",
+    )
+    metadata_miss_cache_hours: float = Field(
+        24.0,
+        gt=0,
+        description="How long an empty metadata search or an unknown id stays "
+        "cached (shorter, so new entries on the service are found).",
+    )
+    canonical_concurrency: int = Field(
+        4, ge=1, le=64, description="Titles the canonical stage enriches at once."
+    )
+    canonical_batch_size: int = Field(
+        50, ge=1, le=10000, description="Titles' mappings persisted per writer unit."
     )
 
     @property

@@ -41,7 +41,7 @@ async def request_json(
     method: str,
     url: str,
     *,
-    timeout: float,
+    timeout_seconds: float,
     params: Mapping[str, str] | None = None,
     body: Any = None,
     headers: Mapping[str, str] | None = None,
@@ -59,7 +59,7 @@ async def request_json(
             params=params,
             json=body,
             headers=dict(headers or {}),
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
         )
     except httpx.TimeoutException as exc:

@@ -86,7 +86,7 @@ class SkyHookMetadata:
     ) -> list[SeriesCandidate]:
         url = f"{self.config.base_url}/search/{self.config.language}/"
         data = await request_json(
-            self._client, "GET", url, params={"term": title}, timeout=self.config.timeout
+            self._client, "GET", url, params={"term": title}, timeout_seconds=self.config.timeout
         )
         if not isinstance(data, list):
             raise PluginError(ErrorCode.INVALID_DATA, f"{url}: search answer is not a list")
@@ -108,9 +108,9 @@ class SkyHookMetadata:
         if not id.isdigit():
             raise PluginError(ErrorCode.NOT_FOUND, f"not a TVDB id: {id!r}")
         url = f"{self.config.base_url}/shows/{self.config.language}/{quote(id)}"
-        show = _check_show(await request_json(
-            self._client, "GET", url, timeout=self.config.timeout
-        ), url)
+        show = _check_show(
+            await request_json(self._client, "GET", url, timeout_seconds=self.config.timeout), url
+        )
         episodes: list[MetaEpisode] = []
         for ep in show.get("episodes") or []:
             season, number = ep.get("seasonNumber"), ep.get("episodeNumber")

@@ -171,9 +171,7 @@ def to_json(obj: SeriesCandidate | SeriesInfo | MovieCandidate | MovieInfo) -> d
     for name in obj.__dataclass_fields__:
         value = getattr(obj, name)
         if name == "episodes":
-            value = [
-                [e.season, e.number, e.absolute, e.air_date, dict(e.titles)] for e in value
-            ]
+            value = [[e.season, e.number, e.absolute, e.air_date, dict(e.titles)] for e in value]
         elif isinstance(value, Mapping):
             value = dict(value)
         elif isinstance(value, tuple):
@@ -199,9 +197,7 @@ def from_json(data: Mapping[str, Any]) -> Any:
             continue
         value = data[name]
         if name == "episodes":
-            value = tuple(
-                MetaEpisode(s, n, a, d, t) for s, n, a, d, t in value
-            )
+            value = tuple(MetaEpisode(s, n, a, d, t) for s, n, a, d, t in value)
         elif name in ("aliases", "seasons"):
             value = tuple(value)
         kwargs[name] = value

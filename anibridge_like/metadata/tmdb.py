@@ -1,0 +1,145 @@
+"""TMDB v3 for movies (API key from the environment: seed ``api_key_env: TMDB_API_KEY``).
+
+``GET {base_url}/search/movie?query=…&year=…`` → ``{"page", "results": [{id, title,
+original_title, release_date}], "total_pages", "total_results"}``; ``GET {base_url}/movie/{id}
+?append_to_response=alternative_titles`` → the movie with ``imdb_id`` and
+``alternative_titles.titles[].title``. The key goes in the ``api_key`` query parameter (a v4
+read token, which is long and dotted, as a Bearer header). Without a key every call raises
+``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import Field, SecretStr
+
+from anibridge_like.metadata.http import HttpMetadataConfig, request_json, year_of
+from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.plugins.metadata import (
+    MetadataCapabilities,
+    MovieCandidate,
+    MovieInfo,
+    SeriesCandidate,
+    SeriesInfo,
+)
+
+
+class TmdbConfig(HttpMetadataConfig):
+    base_url: str = Field("https://api.themoviedb.org/3", description="TMDB v3 API root.")
+    api_key: SecretStr | None = Field(
+        None,
+        description="TMDB API key (v3 key or v4 read token); set it with `api_key_env: VAR` in "
+        "the seed. Unset: the instance reports itself not configured.",
+    )
+    language: str = Field("en-US", description="TMDB `language` parameter of answers.")
+
+
+def _movie_ids(movie: Mapping[str, Any]) -> dict[str, str]:
+    ids = {"tmdb": str(movie["id"])}
+    if isinstance(movie.get("imdb_id"), str) and movie["imdb_id"]:
+        ids["imdb"] = movie["imdb_id"]
+    return ids
+
+
+def _check_movie(movie: Any) -> Mapping[str, Any]:
+    if (
+        not isinstance(movie, Mapping)
+        or not isinstance(movie.get("id"), int)
+        or not isinstance(movie.get("title"), str)
+    ):
+        raise PluginError(ErrorCode.INVALID_DATA, "TMDB movie without id/title")
+    return movie
+
+
+def _names(movie: Mapping[str, Any]) -> tuple[str, ...]:
+    names = [movie.get("original_title")]
+    alt = movie.get("alternative_titles")
+    if isinstance(alt, Mapping):
+        names += [t.get("title") for t in alt.get("titles") or [] if isinstance(t, Mapping)]
+    return tuple(
+        n for n in dict.fromkeys(names) if isinstance(n, str) and n and n != movie["title"]
+    )
+
+
+class TmdbMetadata:
+    """Movie ids (TMDB, IMDb) from TMDB."""
+
+    capabilities: ClassVar[MetadataCapabilities] = MetadataCapabilities(
+        namespace="tmdb", kinds=frozenset({"movie"}), movies=True, requires_key=True
+    )
+    config_model: ClassVar[type[TmdbConfig]] = TmdbConfig
+
+    def __init__(self, config: TmdbConfig, client: httpx.AsyncClient) -> None:
+        self.config = config
+        self._client = client
+
+    def _auth(self) -> tuple[dict[str, str], dict[str, str]]:
+        if self.config.api_key is None or not self.config.api_key.get_secret_value():
+            raise PluginError(ErrorCode.NOT_CONFIGURED, "TMDB instance has no API key")
+        key = self.config.api_key.get_secret_value()
+        if "." in key:  # v4 read access token (a JWT)
+            return {}, {"Authorization": f"Bearer {key}"}
+        return {"api_key": key}, {}
+
+    async def _get(self, path: str, params: Mapping[str, str]) -> Mapping[str, Any]:
+        query, headers = self._auth()
+        answer = await request_json(
+            self._client,
+            "GET",
+            f"{self.config.base_url}{path}",
+            params={**query, "language": self.config.language, **params},
+            headers={"Accept": "application/json", **headers},
+            timeout_seconds=self.config.timeout,
+        )
+        if not isinstance(answer, Mapping):
+            raise PluginError(ErrorCode.INVALID_DATA, f"TMDB {path}: answer is not an object")
+        return answer
+
+    async def search_movie(
+        self, title: str, year: int | None = None, aliases: Sequence[str] = ()
+    ) -> list[MovieCandidate]:
+        params = {"query": title, "include_adult": "false"}
+        if year is not None:
+            params["year"] = str(year)
+        answer = await self._get("/search/movie", params)
+        results = answer.get("results")
+        if not isinstance(results, list):
+            raise PluginError(ErrorCode.INVALID_DATA, "TMDB search without results")
+        out: list[MovieCandidate] = []
+        for raw in results:
+            movie = _check_movie(raw)
+            out.append(
+                MovieCandidate(
+                    id=str(movie["id"]),
+                    title=movie["title"],
+                    year=year_of(movie.get("release_date")),
+                    aliases=_names(movie),
+                    external_ids=_movie_ids(movie),
+                )
+            )
+        return out
+
+    async def get_movie(self, id: str) -> MovieInfo:
+        if not id.isdigit():
+            raise PluginError(ErrorCode.NOT_FOUND, f"not a TMDB id: {id!r}")
+        movie = _check_movie(
+            await self._get(f"/movie/{id}", {"append_to_response": "alternative_titles"})
+        )
+        return MovieInfo(
+            id=str(movie["id"]),
+            title=movie["title"],
+            year=year_of(movie.get("release_date")),
+            aliases=_names(movie),
+            external_ids=_movie_ids(movie),
+        )
+
+    async def search_series(
+        self, title: str, year: int | None = None, aliases: Sequence[str] = ()
+    ) -> list[SeriesCandidate]:
+        raise PluginError(ErrorCode.NOT_FOUND, "the TMDB instance serves movies only")
+
+    async def get_series(self, id: str) -> SeriesInfo:
+        raise PluginError(ErrorCode.NOT_FOUND, "the TMDB instance serves movies only")
