@@ -33,17 +33,11 @@ log = structlog.get_logger(__name__)
 
 
 def _routes() -> list[BaseRoute]:
-    from anibridge_like.api import catalog as catalog_api
-    from anibridge_like.api import mappings as mappings_api
-    from anibridge_like.torznab import routes as torznab_routes
+    from anibridge_like.api.catalog import routes as catalog_routes
+    from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.torznab.routes import routes as torznab_routes
 
-    return [
-        *health.routes,
-        *admin.routes,
-        *catalog_api.routes,
-        *mappings_api.routes,
-        *torznab_routes.routes,
-    ]
+    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

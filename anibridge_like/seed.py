@@ -370,11 +370,12 @@ def make_reconcile_unit(
                 " WHERE p.name = ? AND l.slug = ?",
                 [(name, slug) for slug in scopes[name]],
             )
-        if seed.mapping_overrides:
-            from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
+        # Always applied (idempotent): removing the last seed override must unpin it too.
+        from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
 
-            overrides = [MappingOverride.model_validate(raw) for raw in seed.mapping_overrides]
-            await apply_overrides(conn, overrides)
+        overrides = [MappingOverride.model_validate(raw) for raw in seed.mapping_overrides]
+        if await apply_overrides(conn, overrides):
+            report.changed.append("mapping overrides")
         return report
 
     return unit

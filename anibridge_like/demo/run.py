@@ -124,20 +124,11 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             for site, cat in catalogs.items()
         }
         extra: list[dict[str, Any]] = []
-        for name, (implementation, libraries, app) in metadata_apps(catalogs).items():
+        for name, (implementation, libraries, app, extra_config) in metadata_apps(catalogs).items():
             url = await serve_loopback(app, stack, name)
-            extra.append(
-                {
-                    "name": f"demo-{name}",
-                    "implementation": implementation,
-                    "kind": "metadata",
-                    "libraries": libraries,
-                    "config": {
-                        "base_url": url,
-                        **({"api_key": "demo"} if implementation == "tmdb" else {}),
-                    },
-                }
-            )
+            extra.append({"name": f"demo-{name}", "implementation": implementation,
+                          "kind": "metadata", "libraries": libraries,
+                          "config": {"base_url": url, **extra_config}})
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
             update={"data_dir": demo_dir, "api_key": SecretStr(key)}
