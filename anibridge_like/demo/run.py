@@ -124,11 +124,9 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             for site, cat in catalogs.items()
         }
         extra: list[dict[str, Any]] = []
-        for name, (implementation, libraries, app, extra_config) in metadata_apps(catalogs).items():
-            url = await serve_loopback(app, stack, name)
-            extra.append({"name": f"demo-{name}", "implementation": implementation,
-                          "kind": "metadata", "libraries": libraries,
-                          "config": {"base_url": url, **extra_config}})
+        for name, service in metadata_apps(catalogs).items():
+            url = await serve_loopback(service.app, stack, name)
+            extra.append(service.seed_entry(f"demo-{name}", url))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
             update={"data_dir": demo_dir, "api_key": SecretStr(key)}

@@ -7,6 +7,8 @@ on loopback, and demo mode serves them so the demo index gets canonical ids and 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.types import ASGIApp
 
@@ -18,15 +20,35 @@ from anibridge_like.demo.metadata.tmdb import FakeTmdb
 DEMO_TMDB_KEY = "demo-tmdb-key"
 
 
-def metadata_apps(
-    catalogs: Mapping[str, GeneratedCatalog],
-) -> dict[str, tuple[str, list[str], ASGIApp, dict[str, str]]]:
-    """Demo metadata services: name → (implementation, library slugs, app, extra config)."""
+@dataclass(frozen=True)
+class FakeService:
+    """A fake metadata service and the seed entry of a metadata instance pointing at it."""
+
+    implementation: str
+    libraries: list[str]
+    app: ASGIApp
+    api_path: str
+    """Path of the API root below the server root (the instance's base_url ends with it)."""
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def seed_entry(self, name: str, server_url: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "implementation": self.implementation,
+            "kind": "metadata",
+            "libraries": self.libraries,
+            "config": {"base_url": server_url + self.api_path, **self.config},
+        }
+
+
+def metadata_apps(catalogs: Mapping[str, GeneratedCatalog]) -> dict[str, FakeService]:
+    """The demo's metadata services by instance name, answering for ``catalogs``."""
     every = list(catalogs.values())
     anime = [c for c in every if c.flavor == "anime"]
     return {
-        "skyhook": ("skyhook", ["anime", "series"], FakeSkyHook(*every).app, {}),
-        "anilist": ("anilist", ["anime"], FakeAniList(*anime).app, {}),
-        "tmdb": ("tmdb", ["movies"], FakeTmdb(*every, api_key=DEMO_TMDB_KEY).app,
-                 {"api_key": DEMO_TMDB_KEY}),
+        "skyhook": FakeService("skyhook", ["anime", "series"], FakeSkyHook(*every).app,
+                               "/v1/tvdb"),
+        "anilist": FakeService("anilist", ["anime"], FakeAniList(*anime).app, ""),
+        "tmdb": FakeService("tmdb", ["movies"], FakeTmdb(*every, api_key=DEMO_TMDB_KEY).app,
+                            "/3", {"api_key": DEMO_TMDB_KEY}),
     }
