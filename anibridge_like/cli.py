@@ -62,6 +62,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from anibridge_like.app import create_app
+    from anibridge_like.server import DaemonServer
     from anibridge_like.storage.migrate import MigrationError
 
     settings = _settings_or_exit()
@@ -85,7 +86,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = DaemonServer(config)
     try:
         asyncio.run(server.serve())
     except MigrationError as exc:

@@ -118,3 +118,51 @@ def test_serve_answers_health_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
 def test_healthcheck_fails_when_nothing_listens() -> None:
     result = _run("healthcheck", env={"ANIBRIDGE_PORT": str(_free_port())})
     assert result.returncode == 1
+
+
+@pytest.mark.slow
+def test_demo_prints_the_torznab_url_and_answers_within_a_minute(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ANIBRIDGE_DATA_DIR": str(tmp_path),
+        "ANIBRIDGE_PORT": str(port),
+        "ANIBRIDGE_HOST": "127.0.0.1",
+        "ANIBRIDGE_LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "anibridge_like", "serve", "--demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("API key" in line for line in lines):
+            lines.append(proc.stdout.readline())
+        text = "".join(lines)
+        assert f"http://127.0.0.1:{port}/torznab/anime/api" in text, text
+        key = next(line.split(":", 1)[1].strip() for line in lines if "API key" in line)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            body = httpx.get(f"http://127.0.0.1:{port}/health/catalog", timeout=5).json()
+            if body["ready"]:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("demo catalog not ready within a minute")
+        feed = httpx.get(
+            f"http://127.0.0.1:{port}/torznab/anime/api",
+            params={"t": "search", "apikey": key},
+            timeout=5,
+        )
+        assert feed.status_code == 200 and "<item>" in feed.text
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -59,14 +59,28 @@ def _seed(urls: dict[str, str]) -> dict[str, Any]:
             {"slug": "movies", "kind": "movies"},
         ],
         "plugins": [
-            {"name": "aniworld", "implementation": "aniworld", "kind": "provider",
-             "libraries": ["anime"], "config": {"base_url": urls["aniworld"]}},
-            {"name": "sto", "implementation": "sto", "kind": "provider",
-             "libraries": ["series"], "config": {"base_url": urls["sto"]}},
-            {"name": "megakino", "implementation": "megakino", "kind": "provider",
-             "libraries": ["movies"], "config": {"base_url": urls["megakino"]}},
-            *(service.seed_entry(name, urls[name])
-              for name, service in metadata_apps({}).items()),
+            {
+                "name": "aniworld",
+                "implementation": "aniworld",
+                "kind": "provider",
+                "libraries": ["anime"],
+                "config": {"base_url": urls["aniworld"]},
+            },
+            {
+                "name": "sto",
+                "implementation": "sto",
+                "kind": "provider",
+                "libraries": ["series"],
+                "config": {"base_url": urls["sto"]},
+            },
+            {
+                "name": "megakino",
+                "implementation": "megakino",
+                "kind": "provider",
+                "libraries": ["movies"],
+                "config": {"base_url": urls["megakino"]},
+            },
+            *(service.seed_entry(name, urls[name]) for name, service in metadata_apps({}).items()),
         ],
     }
 
@@ -78,8 +92,9 @@ async def world(
     catalogs, urls = sites
     registry = Registry()
     settings = settings.model_copy(update={"api_key": SecretStr(KEY)})
-    app = create_app(settings, seed=parse_seed(_seed(urls), registry, environ={}),
-                     registry=registry)
+    app = create_app(
+        settings, seed=parse_seed(_seed(urls), registry, environ={}), registry=registry
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
@@ -120,11 +135,17 @@ def _pick(catalog: GeneratedCatalog, want: str | None = None) -> GenTitle:
 async def test_anime_tvsearch_by_tvdb_numbering_and_absolute(world: World) -> None:
     catalog = world.catalogs["aniworld"]
     title = next((t for t in catalog if t.tvdb_id and t.numbering != "same"), None) or _pick(
-        catalog)
+        catalog
+    )
     episode = next(e for e in title.episodes if e.kind == "episode" and e.tvdb_season)
-    items = await _items(world.client, "/torznab/anime/api", t="tvsearch",
-                         tvdbid=title.tvdb_id, season=episode.tvdb_season,
-                         ep=episode.tvdb_episode)
+    items = await _items(
+        world.client,
+        "/torznab/anime/api",
+        t="tvsearch",
+        tvdbid=title.tvdb_id,
+        season=episode.tvdb_season,
+        ep=episode.tvdb_episode,
+    )
     assert items, f"nothing for {title.canonical_title} {episode}"
     tag = f"S{episode.tvdb_season:02d}E{episode.tvdb_episode:02d}"
     for item in items:
@@ -132,21 +153,29 @@ async def test_anime_tvsearch_by_tvdb_numbering_and_absolute(world: World) -> No
         assert tag in name and title.canonical_title.split(":")[0][:8] in name, name
         assert f"{episode.absolute:03d}" in name
         assert _attr(item, "tvdbid") == str(title.tvdb_id)
-        assert (item.find("enclosure") is not None
-                and item.find("enclosure").get("url", "").startswith("magnet:"))  # type: ignore[union-attr]
+        assert item.find("enclosure") is not None and item.find("enclosure").get(
+            "url", ""
+        ).startswith("magnet:")  # type: ignore[union-attr]
     # the absolute number in q (Sonarr's anime search)
-    by_absolute = await _items(world.client, "/torznab/anime/api", t="tvsearch",
-                               tvdbid=title.tvdb_id, q=f"{episode.absolute:02d}")
+    by_absolute = await _items(
+        world.client,
+        "/torznab/anime/api",
+        t="tvsearch",
+        tvdbid=title.tvdb_id,
+        q=f"{episode.absolute:02d}",
+    )
     assert any(tag in (i.findtext("title") or "") for i in by_absolute)
 
 
 async def test_series_tvsearch_and_text_search(world: World) -> None:
     title = _pick(world.catalogs["sto"])
-    season = await _items(world.client, "/torznab/series/api", t="tvsearch",
-                          tvdbid=title.tvdb_id, season=1)
+    season = await _items(
+        world.client, "/torznab/series/api", t="tvsearch", tvdbid=title.tvdb_id, season=1
+    )
     regular = [e for e in title.episodes if e.tvdb_season == 1]
-    numbers = {int(m.group(1)) for i in season
-               if (m := re.search(r"S01E(\d+)", i.findtext("title") or ""))}
+    numbers = {
+        int(m.group(1)) for i in season if (m := re.search(r"S01E(\d+)", i.findtext("title") or ""))
+    }
     assert numbers == {e.tvdb_episode for e in regular}
     found = await _items(world.client, "/torznab/series/api", t="search", q=title.title)
     assert any(_attr(i, "tvdbid") == str(title.tvdb_id) for i in found)
@@ -154,8 +183,9 @@ async def test_series_tvsearch_and_text_search(world: World) -> None:
 
 async def test_movies_by_imdb_and_tmdb_ids(world: World) -> None:
     movie = next(t for t in world.catalogs["megakino"] if t.kind == "movie" and t.imdb_id)
-    by_imdb = await _items(world.client, "/torznab/movies/api", t="movie",
-                           imdbid=movie.imdb_id.removeprefix("tt"))  # type: ignore[union-attr]
+    by_imdb = await _items(
+        world.client, "/torznab/movies/api", t="movie", imdbid=movie.imdb_id.removeprefix("tt")
+    )  # type: ignore[union-attr]
     assert by_imdb and all(_attr(i, "tmdbid") == str(movie.tmdb_id) for i in by_imdb)
     by_tmdb = await _items(world.client, "/torznab/movies/api", t="movie", tmdbid=movie.tmdb_id)
     assert {i.findtext("guid") for i in by_tmdb} == {i.findtext("guid") for i in by_imdb}
@@ -165,9 +195,11 @@ async def test_movies_by_imdb_and_tmdb_ids(world: World) -> None:
 async def test_rss_feed_and_library_isolation(world: World) -> None:
     rss = await _items(world.client, "/torznab/movies/api", t="search")
     assert rss and all(i.findtext("pubDate") for i in rss)
-    response = await world.client.get("/torznab/series/api",
-                                      params={"t": "search", "apikey": "series-only"})
+    response = await world.client.get(
+        "/torznab/series/api", params={"t": "search", "apikey": "series-only"}
+    )
     assert "<item>" in response.text
-    other = await world.client.get("/torznab/movies/api",
-                                   params={"t": "search", "apikey": "series-only"})
+    other = await world.client.get(
+        "/torznab/movies/api", params={"t": "search", "apikey": "series-only"}
+    )
     assert 'code="100"' in other.text

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
+from anibridge_like.server import DaemonServer, QuietServer
 from anibridge_like.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -32,20 +33,12 @@ DEMO_TITLES = {"aniworld": 120, "sto": 80, "megakino": 150}
 DEMO_SEED = 7
 
 
-class _SiteServer(uvicorn.Server):
-    """A uvicorn server that leaves signals to the daemon's own server."""
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 async def serve_loopback(app: ASGIApp, stack: AsyncExitStack, name: str) -> str:
     """Serve ``app`` on 127.0.0.1 (a free port) until ``stack`` closes; returns its base URL."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
     )
-    server = _SiteServer(config)
+    server = QuietServer(config)
     task = asyncio.create_task(server.serve(), name=f"demo-site-{name}")
     for _ in range(500):
         if server.started or task.done():
@@ -140,9 +133,11 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             access_log=False,
             lifespan="on",
         )
-        server = uvicorn.Server(config)
+        server = DaemonServer(config)
         task = asyncio.create_task(server.serve(), name="daemon")
-        while not server.started and not task.done():
+        for _ in range(1200):  # up to a minute for migrations + start-up
+            if server.started or task.done():
+                break
             await asyncio.sleep(0.05)
         if server.started:
             base = f"http://{settings.host}:{settings.port}"

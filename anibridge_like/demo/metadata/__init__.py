@@ -46,9 +46,13 @@ def metadata_apps(catalogs: Mapping[str, GeneratedCatalog]) -> dict[str, FakeSer
     every = list(catalogs.values())
     anime = [c for c in every if c.flavor == "anime"]
     return {
-        "skyhook": FakeService("skyhook", ["anime", "series"], FakeSkyHook(*every).app,
-                               "/v1/tvdb"),
+        "skyhook": FakeService("skyhook", ["anime", "series"], FakeSkyHook(*every).app, "/v1/tvdb"),
         "anilist": FakeService("anilist", ["anime"], FakeAniList(*anime).app, ""),
-        "tmdb": FakeService("tmdb", ["movies"], FakeTmdb(*every, api_key=DEMO_TMDB_KEY).app,
-                            "/3", {"api_key": DEMO_TMDB_KEY}),
+        "tmdb": FakeService(
+            "tmdb",
+            ["movies"],
+            FakeTmdb(*every, api_key=DEMO_TMDB_KEY).app,
+            "/3",
+            {"api_key": DEMO_TMDB_KEY},
+        ),
     }
