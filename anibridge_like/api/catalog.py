@@ -1,0 +1,67 @@
+"""Catalog routes: ``GET /health/catalog`` and ``POST /api/v1/plugins/{instance}/refresh``.
+
+``/health/catalog`` answers 200 with the readiness report
+(:func:`anibridge_like.catalog.report.catalog_snapshot`) — readiness is in the body, not in the
+status code. The refresh route needs the admin key and answers:
+
+==========================  ======  =============================================
+outcome                     status  body
+==========================  ======  =============================================
+refresh started             202     ``{"instance", "status": "started"}``
+a refresh is running        409     ``{"error", "instance"}``
+no such enabled provider    404     ``{"error", "instance"}``
+catalog service not started 503     ``{"error"}``
+==========================  ======  =============================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from anibridge_like.api.auth import require_admin
+from anibridge_like.catalog.report import catalog_snapshot
+from anibridge_like.catalog.report import catalog_summary as _summary
+from anibridge_like.catalog.service import (
+    CatalogError,
+    CatalogService,
+    RefreshRunningError,
+    UnknownInstanceError,
+)
+from anibridge_like.context import AppContext
+
+_STATUS: dict[type[CatalogError], int] = {UnknownInstanceError: 404, RefreshRunningError: 409}
+
+
+async def catalog_summary(ctx: AppContext) -> dict[str, Any]:
+    """The catalog part of ``/health`` (cheap: no database reads)."""
+    return _summary(ctx)
+
+
+async def health_catalog(request: Request) -> JSONResponse:
+    ctx: AppContext = request.app.state.ctx
+    return JSONResponse(await catalog_snapshot(ctx))
+
+
+async def refresh_instance(request: Request) -> JSONResponse:
+    require_admin(request)
+    ctx: AppContext = request.app.state.ctx
+    instance = request.path_params["instance"]
+    service: CatalogService | None = ctx.services.get("catalog")
+    if service is None:
+        return JSONResponse({"error": "the catalog service is not running"}, status_code=503)
+    try:
+        service.trigger(instance)
+    except CatalogError as error:
+        status = _STATUS.get(type(error), 409)
+        return JSONResponse({"error": str(error), "instance": instance}, status_code=status)
+    return JSONResponse({"instance": instance, "status": "started"}, status_code=202)
+
+
+routes = [
+    Route("/health/catalog", health_catalog, methods=["GET"]),
+    Route("/api/v1/plugins/{instance}/refresh", refresh_instance, methods=["POST"]),
+]

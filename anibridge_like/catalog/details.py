@@ -1,0 +1,392 @@
+"""The detail stage: seasons, episodes and languages of every title that is new, changed or due.
+
+::
+
+    feeder   due titles, keyset pages from a reader ──► Channel(detail_queue_size)
+    workers  detail_concurrency × fetch_detail (retried per policy) ──► Channel(detail_queue_size)
+    persister  coalesced ≤ detail_batch_size outcomes ──► one writer unit each (episodes.py)
+
+Due titles, in this order: never fetched or changed by the listing (``pending``), then failed or
+refresh-due ones (``detail_next_at`` passed). Nothing is loaded whole: the feeder pages through
+ids, the channels are bounded, results are persisted as they complete.
+
+One title's failure is that title's: it is counted, its next attempt is set by backoff, and the
+stage goes on. The stage itself fails when more than ``max_failed_share`` of the site's live
+titles have failing details (so a retry run of a few titles never fails the stage by itself),
+when one title's error says the whole site refuses us (blocked, auth) or throttles us beyond what
+a run waits for, or when many titles in a row fail with transient errors (the site looks down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from anibridge_like.catalog.channel import Channel, ChannelClosedError, EndOfStream
+from anibridge_like.catalog.episodes import DetailOutcome, persist_details
+from anibridge_like.catalog.retry import (
+    TRANSIENT_STREAK_LIMIT,
+    is_transient,
+    stage_failure,
+    stops_stage,
+    title_retry_at,
+)
+from anibridge_like.catalog.stage import InstanceRun, StageResult
+from anibridge_like.catalog.state import (
+    StageName,
+    StageStatus,
+    fetch_named,
+    iso,
+    now_iso,
+    parse_iso,
+    read_stage,
+    save_stage,
+    utcnow,
+)
+from anibridge_like.plugins.errors import PluginError
+
+_PAGE = 500
+_DUE_FILTER = {
+    "pending": "s.detail_status = 'pending'",
+    "due": "s.detail_status <> 'pending' AND s.detail_next_at <= :cutoff",
+}
+
+
+class _Stop(Exception):
+    """Tells feeder and workers that the stage stops early."""
+
+
+@dataclass(slots=True)
+class _Tally:
+    total: int
+    catalog: int
+    """Live titles of the site: the base of the failed share."""
+    failing_before: int
+    """Titles of the site whose details were failing before this run, not due in it."""
+    persisted: int = 0
+    failed: int = 0
+    streak: int = 0
+    stop: PluginError | None = None
+    last_error: PluginError | None = None
+    earliest_retry: datetime | None = None
+    slugs: dict[int, str] = field(default_factory=dict)
+
+
+class DetailStage:
+    name = StageName.DETAIL
+
+    async def run(self, run: InstanceRun) -> StageResult:
+        log = run.log.bind(stage=self.name.value)
+        now = utcnow()
+        cutoff = iso(now)
+        async with run.readers.connection() as conn:
+            state = await read_stage(conn, run.spec.name, self.name)
+            rows = await conn.execute_fetchall(
+                "SELECT COUNT(*),"
+                " SUM(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff),"
+                " SUM(s.detail_status = 'failed' AND s.detail_next_at > :cutoff)"
+                " FROM titles t JOIN title_state s ON s.title_id = t.id"
+                " WHERE t.site = :site AND t.gone = 0",
+                {"site": run.site, "cutoff": cutoff},
+            )
+        catalog, due, failing = (int(v or 0) for v in list(rows)[0])
+        total = due
+        status = state["status"] if state else StageStatus.PENDING
+        if not run.manual and state and status in (StageStatus.FAILED, StageStatus.BACKING_OFF):
+            next_at = parse_iso(state["next_attempt_at"])
+            if next_at is not None and next_at > now:
+                return StageResult(status, skipped=True, next_attempt_at=next_at)
+        if total == 0:
+            return await self._nothing_due(run, state)
+        attempts = int(state["attempts"]) if state else 0
+
+        async def begin(conn: aiosqlite.Connection) -> None:
+            await save_stage(
+                conn,
+                run.spec.name,
+                self.name,
+                status=StageStatus.RUNNING.value,
+                started_at=now_iso(),
+                finished_at=None,
+                listed=0,
+                persisted=0,
+                failed=0,
+                total=total,
+            )
+
+        await run.writer.run(begin, label="detail.begin")
+        progress = run.progress(self.name)
+        progress.start(total=total)
+        log.info("detail.started", due=total)
+        tally = _Tally(total, catalog, failing)
+        size = run.settings.detail_queue_size
+        work: Channel[tuple[int, str, int]] = Channel(size, name="detail-work")
+        results: Channel[DetailOutcome] = Channel(size, name="detail-results")
+        progress.queue_depth = lambda: work.depth + results.depth
+        workers = run.settings.detail_concurrency
+        alive = [workers]
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._feed(run, work, cutoff))
+                for _ in range(workers):
+                    group.create_task(self._work(run, work, results, tally, alive))
+                group.create_task(self._persist(run, work, results, tally))
+        except BaseExceptionGroup as group_error:
+            raise group_error.exceptions[0] from None
+        return await self._finish(run, tally, attempts)
+
+    async def _nothing_due(self, run: InstanceRun, state: dict[str, Any] | None) -> StageResult:
+        if state is None or state["status"] != StageStatus.READY:
+
+            async def unit(conn: aiosqlite.Connection) -> None:
+                stamp = now_iso()
+                await save_stage(
+                    conn,
+                    run.spec.name,
+                    self.name,
+                    status=StageStatus.READY.value,
+                    finished_at=stamp,
+                    ready_at=stamp,
+                    attempts=0,
+                    last_error=None,
+                    next_attempt_at=None,
+                )
+
+            await run.writer.run(unit, label="detail.nothing_due")
+        progress = run.progress(self.name)
+        if progress.status != StageStatus.READY:
+            progress.start(total=0)
+            progress.finish(StageStatus.READY)
+        return StageResult(StageStatus.READY, skipped=True)
+
+    # ---- tasks ---------------------------------------------------------------------------
+    async def _feed(
+        self, run: InstanceRun, work: Channel[tuple[int, str, int]], cutoff: str | None
+    ) -> None:
+        try:
+            for which in ("pending", "due"):
+                last = 0
+                while True:
+                    rows = await fetch_named(
+                        run.readers,
+                        "SELECT t.id, t.slug, s.detail_failures FROM titles t"
+                        " JOIN title_state s ON s.title_id = t.id"
+                        f" WHERE t.site = :site AND t.gone = 0 AND t.id > :last"
+                        f" AND {_DUE_FILTER[which]} ORDER BY t.id LIMIT :n",
+                        {"site": run.site, "last": last, "cutoff": cutoff, "n": _PAGE},
+                    )
+                    for row in rows:
+                        await work.put((int(row[0]), str(row[1]), int(row[2])))
+                    if len(rows) < _PAGE:
+                        break
+                    last = int(rows[-1][0])
+        except (ChannelClosedError, _Stop):
+            return
+        finally:
+            work.close()
+
+    async def _work(
+        self,
+        run: InstanceRun,
+        work: Channel[tuple[int, str, int]],
+        results: Channel[DetailOutcome],
+        tally: _Tally,
+        alive: list[int],
+    ) -> None:
+        progress = run.progress(self.name)
+        timeout = run.settings.detail_timeout_seconds
+        try:
+            while True:
+                try:
+                    title_id, slug, failures = await work.get()
+                except (EndOfStream, _Stop):
+                    return
+                progress.current = slug
+                outcome = DetailOutcome(title_id, slug, failures)
+                try:
+                    outcome.detail = await run.retrier.call(
+                        lambda s=slug: run.provider.fetch_detail(s),  # type: ignore[misc]
+                        what=f"fetch_detail({slug})",
+                        time_limit=timeout,
+                    )
+                except PluginError as error:
+                    outcome.error = error
+                    outcome.retry_at = title_retry_at(
+                        error, failures=failures + 1, settings=run.settings, now=utcnow()
+                    )
+                    self._note_failure(run, work, tally, error, slug)
+                else:
+                    tally.streak = 0
+                try:
+                    await results.put(outcome)
+                except ChannelClosedError:
+                    return
+        finally:
+            alive[0] -= 1
+            if alive[0] == 0:
+                results.close()
+
+    def _note_failure(
+        self,
+        run: InstanceRun,
+        work: Channel[tuple[int, str, int]],
+        tally: _Tally,
+        error: PluginError,
+        slug: str,
+    ) -> None:
+        tally.last_error = error
+        if is_transient(error):
+            tally.streak += 1
+        run.log.info(
+            "detail.title_failed",
+            stage=self.name.value,
+            slug=slug,
+            code=error.code.value,
+            error=error.message,
+        )
+        stop: PluginError | None = None
+        if stops_stage(error):
+            stop = error
+        elif tally.streak >= TRANSIENT_STREAK_LIMIT:
+            stop = PluginError(
+                error.code, f"{tally.streak} titles in a row failed; last: {error.message}"
+            )
+        if stop is not None and tally.stop is None:
+            tally.stop = stop
+            work.abort(_Stop())
+
+    async def _persist(
+        self,
+        run: InstanceRun,
+        work: Channel[tuple[int, str, int]],
+        results: Channel[DetailOutcome],
+        tally: _Tally,
+    ) -> None:
+        progress = run.progress(self.name)
+        limit = run.settings.detail_batch_size
+        share = run.settings.max_failed_share
+        hours = run.settings.detail_refresh_hours
+        while True:
+            try:
+                batch = await results.get_batch(limit)
+            except EndOfStream:
+                return
+            ok = sum(1 for o in batch if o.detail is not None)
+            failed = len(batch) - ok
+            counts = {"persisted": tally.persisted + ok, "failed": tally.failed + failed}
+            counts["listed"] = counts["persisted"] + counts["failed"]
+            await run.writer.run(
+                self._batch_unit(run, batch, counts, hours), label="detail.persist_batch"
+            )
+            tally.persisted, tally.failed = counts["persisted"], counts["failed"]
+            for o in batch:
+                if o.retry_at is not None and (
+                    tally.earliest_retry is None or o.retry_at < tally.earliest_retry
+                ):
+                    tally.earliest_retry = o.retry_at
+            progress.persisted, progress.failed = tally.persisted, tally.failed
+            progress.listed = tally.persisted + tally.failed
+            progress.tick()
+            if tally.stop is None and self._over_share(tally, share):
+                tally.stop = self._share_error(tally)
+                work.abort(_Stop())
+                results.abort(_Stop())
+                return
+
+    def _batch_unit(
+        self, run: InstanceRun, batch: list[DetailOutcome], counts: dict[str, int], hours: float
+    ) -> Callable[[aiosqlite.Connection], Awaitable[None]]:
+        moment = utcnow()
+
+        async def unit(conn: aiosqlite.Connection) -> None:
+            await persist_details(conn, batch, moment=moment, refresh_hours=hours)
+            await save_stage(conn, run.spec.name, self.name, **counts)
+
+        return unit
+
+    @staticmethod
+    def _over_share(tally: _Tally, share: float) -> bool:
+        failing = tally.failing_before + tally.failed
+        return tally.last_error is not None and failing > share * tally.catalog
+
+    @staticmethod
+    def _share_error(tally: _Tally) -> PluginError:
+        last = tally.last_error
+        assert last is not None
+        return PluginError(
+            last.code,
+            f"{tally.failing_before + tally.failed} of {tally.catalog} titles failing"
+            f" (more than the allowed share); this run {tally.failed} of {tally.total} failed;"
+            f" last: {last.message}",
+        )
+
+    async def _finish(self, run: InstanceRun, tally: _Tally, attempts: int) -> StageResult:
+        progress = run.progress(self.name)
+        share = run.settings.max_failed_share
+        error = tally.stop
+        if error is None and self._over_share(tally, share):
+            error = self._share_error(tally)
+        if error is not None:
+            failure = stage_failure(
+                error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
+            )
+
+            async def failed(conn: aiosqlite.Connection) -> None:
+                await save_stage(
+                    conn,
+                    run.spec.name,
+                    self.name,
+                    status=failure.status,
+                    finished_at=now_iso(),
+                    next_attempt_at=iso(failure.next_attempt_at),
+                    attempts="+1",
+                    last_error=failure.error,
+                )
+
+            await run.writer.run(failed, label="detail.fail")
+            progress.note = failure.error
+            progress.finish(failure.status)
+            run.log.warning(
+                "detail.failed",
+                stage=self.name.value,
+                error=failure.error,
+                persisted=tally.persisted,
+                failed=tally.failed,
+                next_attempt_at=iso(failure.next_attempt_at),
+            )
+            return StageResult(
+                failure.status, next_attempt_at=failure.next_attempt_at, error=failure.error
+            )
+        last = tally.last_error
+        note = f"{last.code.value}: {last.message}" if last is not None else None
+
+        async def ready(conn: aiosqlite.Connection) -> None:
+            stamp = now_iso()
+            await save_stage(
+                conn,
+                run.spec.name,
+                self.name,
+                status=StageStatus.READY.value,
+                finished_at=stamp,
+                ready_at=stamp,
+                attempts=0,
+                last_error=note,
+                next_attempt_at=iso(tally.earliest_retry),
+            )
+
+        await run.writer.run(ready, label="detail.ready")
+        progress.note = note
+        progress.finish(StageStatus.READY)
+        run.log.info(
+            "detail.ready",
+            stage=self.name.value,
+            persisted=tally.persisted,
+            failed=tally.failed,
+            retry_failed_at=iso(tally.earliest_retry),
+        )
+        return StageResult(StageStatus.READY, next_attempt_at=tally.earliest_retry)

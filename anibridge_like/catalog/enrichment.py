@@ -1,0 +1,282 @@
+"""The pipeline's canonical stage: which titles are due, in bounded chunks, to
+:class:`anibridge_like.catalog.canonical.CanonicalStage`, and the stage's readiness.
+
+The matching itself (metadata calls, scoring, mapping rows, ``title_state.canonical_*``) belongs
+to ``CanonicalStage``; this module decides *when* and *what*:
+
+* the metadata instances in scope of the provider instance (enabled ``kind = 'metadata'``
+  instances sharing a library with it, or serving all libraries) are built through the registry;
+  with none in scope the stage is ``ready`` with nothing to do, and says so;
+* due titles are those whose details are stored (``detail_status = 'ok'``) and whose canonical
+  state is ``pending`` or whose ``canonical_next_at`` passed; a feeder pages through their ids
+  into a bounded channel of chunks, and one consumer hands each chunk to ``CanonicalStage.run``;
+* the stage fails (and backs off) when more than ``max_failed_share`` of the due titles failed or
+  when ``CanonicalStage`` raised a :class:`PluginError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiosqlite
+
+from anibridge_like.catalog.canonical import CanonicalStage
+from anibridge_like.catalog.channel import Channel, ChannelClosedError, EndOfStream
+from anibridge_like.catalog.retry import as_plugin_error, stage_failure
+from anibridge_like.catalog.stage import InstanceRun, StageResult
+from anibridge_like.catalog.state import (
+    StageName,
+    StageStatus,
+    fetch_named,
+    iso,
+    now_iso,
+    parse_iso,
+    read_stage,
+    save_stage,
+    utcnow,
+)
+from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
+from anibridge_like.plugins.metadata import MetadataInstance
+
+CHUNK = 100
+"""Titles handed to ``CanonicalStage.run`` per call."""
+
+_DUE = (
+    " FROM titles t JOIN title_state s ON s.title_id = t.id"
+    " WHERE t.site = :site AND t.gone = 0 AND s.detail_status = 'ok'"
+    " AND (s.canonical_status = 'pending' OR s.canonical_next_at <= :cutoff)"
+)
+
+_SCOPE = (
+    "SELECT m.name FROM plugin_instances m, plugin_instances p"
+    " WHERE p.name = :instance AND m.kind = 'metadata' AND m.enabled = 1"
+    " AND (m.all_libraries = 1 OR p.all_libraries = 1 OR EXISTS ("
+    "   SELECT 1 FROM plugin_instance_libraries a JOIN plugin_instance_libraries b"
+    "   ON a.library_id = b.library_id WHERE a.instance_id = m.id AND b.instance_id = p.id))"
+    " ORDER BY m.name"
+)
+
+
+async def metadata_in_scope(run: InstanceRun) -> list[InstanceRow]:
+    """The enabled metadata instances serving this provider instance (sharing a library)."""
+    names = {r[0] for r in await fetch_named(run.readers, _SCOPE, {"instance": run.spec.name})}
+    if not names:
+        return []
+    return [r for r in await load_instances(run.readers, "metadata") if r.name in names]
+
+
+def build_metadata(run: InstanceRun, rows: list[InstanceRow]) -> list[MetadataInstance]:
+    """``MetadataInstance`` objects for ``rows`` (built through the registry)."""
+    built: list[MetadataInstance] = []
+    for row in rows:
+        plugin = build_plugin(run.registry, row, run.http)
+        built.append(MetadataInstance(name=row.name, plugin=plugin))
+    return built
+
+
+class CanonicalEnrichment:
+    name = StageName.CANONICAL
+
+    async def run(self, run: InstanceRun) -> StageResult:
+        log = run.log.bind(stage=self.name.value)
+        now = utcnow()
+        cutoff = iso(now)
+        progress = run.progress(self.name)
+        async with run.readers.connection() as conn:
+            state = await read_stage(conn, run.spec.name, self.name)
+            rows = await conn.execute_fetchall(
+                "SELECT COUNT(*)" + _DUE, {"site": run.site, "cutoff": cutoff}
+            )
+        total = int(list(rows)[0][0])
+        status = state["status"] if state else StageStatus.PENDING
+        if not run.manual and state and status in (StageStatus.FAILED, StageStatus.BACKING_OFF):
+            next_at = parse_iso(state["next_attempt_at"])
+            if next_at is not None and next_at > now:
+                return StageResult(status, skipped=True, next_attempt_at=next_at)
+        scope = await metadata_in_scope(run)
+        if not scope or total == 0:
+            note = "no metadata instance in scope" if not scope else None
+            await self._ready(run, 0, 0, note=note, reset_counts=not scope)
+            if progress.status != StageStatus.READY or note:
+                progress.start(total=0)
+                progress.note = note
+                progress.finish(StageStatus.READY)
+            return StageResult(StageStatus.READY, skipped=True)
+        attempts = int(state["attempts"]) if state else 0
+
+        async def begin(conn: aiosqlite.Connection) -> None:
+            await save_stage(
+                conn,
+                run.spec.name,
+                self.name,
+                status=StageStatus.RUNNING.value,
+                started_at=now_iso(),
+                finished_at=None,
+                listed=0,
+                persisted=0,
+                failed=0,
+                total=total,
+            )
+
+        await run.writer.run(begin, label="canonical.begin")
+        progress.start(total=total)
+        log.info("canonical.started", due=total, metadata=[r.name for r in scope])
+        chunks: Channel[list[int]] = Channel(2, name="canonical")
+        progress.queue_depth = lambda: chunks.depth * CHUNK
+        tally = {"done": 0, "failed": 0}
+        error: PluginError | None = None
+        try:
+            stage = self._stage(run, scope)
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._feed(run, chunks, cutoff))
+                consumer = group.create_task(self._consume(run, stage, chunks, tally))
+            error = consumer.result()
+        except BaseExceptionGroup as group_error:
+            raise group_error.exceptions[0] from None
+        except PluginError as exc:
+            error = exc
+        if error is None and tally["failed"] > run.settings.max_failed_share * total:
+            error = PluginError(
+                ErrorCode.UPSTREAM, f"{tally['failed']} of {total} titles failed to map"
+            )
+        if error is not None:
+            return await self._fail(run, error, attempts, tally)
+        await self._ready(run, tally["done"], tally["failed"], note=None, reset_counts=False)
+        progress.finish(StageStatus.READY)
+        log.info("canonical.ready", mapped=tally["done"], failed=tally["failed"])
+        return StageResult(StageStatus.READY)
+
+    @staticmethod
+    def _stage(run: InstanceRun, scope: list[InstanceRow]) -> CanonicalStage:
+        try:
+            metadata = build_metadata(run, scope)
+        except PluginError:
+            raise
+        except Exception as exc:  # a metadata instance that cannot be built is not configured
+            raise PluginError(ErrorCode.NOT_CONFIGURED, f"metadata instance: {exc}") from exc
+        return CanonicalStage(
+            writer=run.writer, readers=run.readers, metadata=metadata, settings=run.settings
+        )
+
+    async def _feed(self, run: InstanceRun, chunks: Channel[list[int]], cutoff: str | None) -> None:
+        last = 0
+        try:
+            while True:
+                rows = await fetch_named(
+                    run.readers,
+                    "SELECT t.id" + _DUE + " AND t.id > :last ORDER BY t.id LIMIT :n",
+                    {"site": run.site, "cutoff": cutoff, "last": last, "n": CHUNK},
+                )
+                if rows:
+                    await chunks.put([int(r[0]) for r in rows])
+                if len(rows) < CHUNK:
+                    return
+                last = int(rows[-1][0])
+        except ChannelClosedError:
+            return
+        finally:
+            chunks.close()
+
+    async def _consume(
+        self,
+        run: InstanceRun,
+        stage: CanonicalStage,
+        chunks: Channel[list[int]],
+        tally: dict[str, int],
+    ) -> PluginError | None:
+        progress = run.progress(self.name)
+        while True:
+            try:
+                ids = await chunks.get()
+            except EndOfStream:
+                return None
+            base_done, base_failed = tally["done"], tally["failed"]
+
+            def on_progress(
+                done: int, failed: int, b: int = base_done, f: int = base_failed
+            ) -> None:
+                progress.persisted, progress.failed = b + done - failed, f + failed
+                progress.tick()
+
+            progress.current = f"titles {ids[0]}…{ids[-1]}"
+            try:
+                result = await stage.run(ids, progress=on_progress)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the plugin/stage call boundary
+                chunks.abort(ChannelClosedError("canonical stage stopped"))
+                return as_plugin_error(exc)
+            failed = result.failed
+            tally["failed"] += failed
+            tally["done"] += len(ids) - failed
+            progress.persisted, progress.failed = tally["done"], tally["failed"]
+            progress.tick()
+            await self._counts(run, tally)
+
+    async def _counts(self, run: InstanceRun, tally: dict[str, int]) -> None:
+        async def unit(conn: aiosqlite.Connection) -> None:
+            await save_stage(
+                conn,
+                run.spec.name,
+                self.name,
+                persisted=tally["done"],
+                failed=tally["failed"],
+                listed=tally["done"] + tally["failed"],
+            )
+
+        await run.writer.run(unit, label="canonical.counts")
+
+    async def _ready(
+        self, run: InstanceRun, done: int, failed: int, *, note: str | None, reset_counts: bool
+    ) -> None:
+        async def unit(conn: aiosqlite.Connection) -> None:
+            stamp = now_iso()
+            values: dict[str, Any] = {
+                "status": StageStatus.READY.value,
+                "finished_at": stamp,
+                "ready_at": stamp,
+                "attempts": 0,
+                "last_error": note,
+                "next_attempt_at": None,
+            }
+            if reset_counts:
+                values.update(listed=0, persisted=0, failed=0, total=0)
+            await save_stage(conn, run.spec.name, self.name, **values)
+
+        await run.writer.run(unit, label="canonical.ready")
+
+    async def _fail(
+        self, run: InstanceRun, error: PluginError, attempts: int, tally: dict[str, int]
+    ) -> StageResult:
+        failure = stage_failure(
+            error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
+        )
+
+        async def unit(conn: aiosqlite.Connection) -> None:
+            await save_stage(
+                conn,
+                run.spec.name,
+                self.name,
+                status=failure.status,
+                finished_at=now_iso(),
+                next_attempt_at=iso(failure.next_attempt_at),
+                attempts="+1",
+                last_error=failure.error,
+            )
+
+        await run.writer.run(unit, label="canonical.fail")
+        progress = run.progress(self.name)
+        progress.note = failure.error
+        progress.finish(failure.status)
+        run.log.warning(
+            "canonical.failed",
+            stage=self.name.value,
+            error=failure.error,
+            **tally,
+            next_attempt_at=iso(failure.next_attempt_at),
+        )
+        return StageResult(
+            failure.status, next_attempt_at=failure.next_attempt_at, error=failure.error
+        )
