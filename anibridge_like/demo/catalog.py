@@ -15,192 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import random
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from anibridge_like.demo import names
 from anibridge_like.plugins.provider import FILM_SEASON, SPECIAL_SEASON, Language
 
 Flavor = Literal["anime", "series", "movies"]
 Numbering = Literal["same", "continuous", "split"]
-
-_EN_ADJ = (
-    "Black",
-    "Silent",
-    "Crimson",
-    "Last",
-    "Broken",
-    "Golden",
-    "Hidden",
-    "Eternal",
-    "Wild",
-    "Little",
-    "Lonely",
-    "Burning",
-    "Frozen",
-    "Secret",
-    "Fallen",
-    "Iron",
-    "Blue",
-    "Savage",
-    "Midnight",
-    "Lost",
-    "Quiet",
-    "Bright",
-    "Dark",
-    "Final",
-    "Strange",
-    "Holy",
-    "Restless",
-)
-_EN_NOUN = (
-    "Dragon",
-    "Garden",
-    "Empire",
-    "Witch",
-    "Knight",
-    "River",
-    "Academy",
-    "Detective",
-    "Sword",
-    "Kingdom",
-    "Heart",
-    "Ocean",
-    "Titan",
-    "Hunter",
-    "Blade",
-    "Storm",
-    "Frontier",
-    "Circus",
-    "Machine",
-    "Shadow",
-    "Crown",
-    "Island",
-    "Harbor",
-    "Signal",
-    "Doctor",
-    "Family",
-    "Legacy",
-)
-_EN_PATTERNS = (
-    "The {adj} {noun}",
-    "{adj} {noun}",
-    "{noun} of the {adj} {noun2}",
-    "The {noun}'s {noun2}",
-    "{adj} {noun}: {noun2} Chronicles",
-    "{noun} & {noun2}",
-    "{adj} {noun}!",
-    "Who Killed the {noun}?",
-    "{noun} Café",
-    "{adj} {noun} – Part {roman}",
-)
-_DE_ADJ = (
-    "Schwarze",
-    "Stille",
-    "Letzte",
-    "Goldene",
-    "Verborgene",
-    "Ewige",
-    "Wilde",
-    "Kleine",
-    "Brennende",
-    "Geheime",
-    "Eiserne",
-    "Blaue",
-    "Dunkle",
-    "Fremde",
-    "Müde",
-    "Süße",
-)
-_DE_NOUN = (
-    "Drache",
-    "Garten",
-    "Hexe",
-    "Ritter",
-    "Akademie",
-    "Klinge",
-    "Königin",
-    "Insel",
-    "Stadt",
-    "Straße",
-    "Größe",
-    "Brücke",
-    "Schule",
-    "Wölfin",
-    "Nacht",
-    "Familie",
-)
-_JA = (
-    "Kimi no",
-    "Boku no",
-    "Shingeki no",
-    "Tensei shitara",
-    "Yūsha",
-    "Mahō Shōjo",
-    "Kōkaku",
-    "Dōbutsu",
-    "Shōnen",
-    "Sekai no",
-    "Tōkyō",
-    "Ōsama",
-    "Kaijū",
-    "Koi to",
-    "Hoshi no",
-)
-_JA_TAIL = ("Monogatari", "Senki", "Gakuen", "Ken", "Hime", "Kiseki", "Sōsei", "Tabi", "Uta")
-_ROMAN = ("II", "III", "IV", "V")
-_EP_WORDS_EN = (
-    "Beginning",
-    "Reunion",
-    "Storm",
-    "Promise",
-    "Betrayal",
-    "Festival",
-    "Homecoming",
-    "Encounter",
-    "Trial",
-    "Escape",
-    "Dawn",
-    "Farewell",
-    "Secret",
-    "Rival",
-    "Journey",
-)
-_EP_WORDS_DE = (
-    "Anfang",
-    "Wiedersehen",
-    "Sturm",
-    "Versprechen",
-    "Verrat",
-    "Fest",
-    "Heimkehr",
-    "Begegnung",
-    "Prüfung",
-    "Flucht",
-    "Morgengrauen",
-    "Abschied",
-    "Geheimnis",
-    "Rivale",
-)
 _FLAVOR_BY_SITE: dict[str, Flavor] = {"aniworld": "anime", "sto": "series", "megakino": "movies"}
-
-
-def slugify(text: str) -> str:
-    """Site-style slug: ASCII-folded, lower case, words joined by ``-``."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    out: list[str] = []
-    word: list[str] = []
-    for ch in folded.lower():
-        if ch.isalnum():
-            word.append(ch)
-        elif word:
-            out.append("".join(word))
-            word = []
-    if word:
-        out.append("".join(word))
-    return "-".join(out) or "untitled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +101,7 @@ class GeneratedCatalog:
         seen_canonical: dict[str, int] = {}
         for i in range(size):
             name = self._make_name(rng, i, seen_canonical)
-            slug = slugify(name.title)
+            slug = names.slugify(name.title)
             if slug in self._index_by_slug:
                 slug = f"{slug}-{name.year}"
             n = 2
@@ -302,19 +127,19 @@ class GeneratedCatalog:
             while year == prev.year:
                 year = rng.randint(1985, 2025)
         elif self.flavor == "anime" and rng.random() < 0.3:
-            canonical = f"{rng.choice(_JA)} {rng.choice(_JA_TAIL)}"
+            canonical = f"{rng.choice(names.JA)} {rng.choice(names.JA_TAIL)}"
         else:
-            pattern = rng.choice(_EN_PATTERNS)
+            pattern = rng.choice(names.EN_PATTERNS)
             canonical = pattern.format(
-                adj=rng.choice(_EN_ADJ),
-                noun=rng.choice(_EN_NOUN),
-                noun2=rng.choice(_EN_NOUN),
-                roman=rng.choice(_ROMAN),
+                adj=rng.choice(names.EN_ADJ),
+                noun=rng.choice(names.EN_NOUN),
+                noun2=rng.choice(names.EN_NOUN),
+                roman=rng.choice(names.ROMAN),
             )
         count = seen.get(canonical, 0)
         seen[canonical] = count + 1
         if count and not (i > 10 and i % 97 == 0):
-            canonical = f"{canonical} {_ROMAN[min(count - 1, len(_ROMAN) - 1)]}"
+            canonical = f"{canonical} {names.ROMAN[min(count - 1, len(names.ROMAN) - 1)]}"
             if seen.get(canonical):
                 canonical = f"{canonical} ({year})"
             seen[canonical] = 1
@@ -322,7 +147,7 @@ class GeneratedCatalog:
         roll = rng.random()
         title = canonical
         if self.flavor != "movies" and roll < 0.25:
-            title = f"{rng.choice(_DE_ADJ)} {rng.choice(_DE_NOUN)}"
+            title = f"{rng.choice(names.DE_ADJ)} {rng.choice(names.DE_NOUN)}"
             if seen.get(title):
                 title = f"{title} {year}"
             seen[title] = 1
@@ -330,7 +155,7 @@ class GeneratedCatalog:
         elif roll < 0.35 and canonical.startswith("The "):
             title = canonical[4:]
         if rng.random() < 0.3:
-            aliases.append(f"{rng.choice(_JA)} {rng.choice(_JA_TAIL)}")
+            aliases.append(f"{rng.choice(names.JA)} {rng.choice(names.JA_TAIL)}")
         matchable = rng.random() >= 0.05
         return _Name(title, canonical, tuple(aliases), year, kind, matchable)
 
@@ -425,10 +250,10 @@ class GeneratedCatalog:
 
 
 def _episode_titles(rng: random.Random, number: int) -> dict[str, str]:
-    k = rng.randrange(len(_EP_WORDS_EN))
+    k = rng.randrange(len(names.EP_WORDS_EN))
     return {
-        "en": f"The {_EP_WORDS_EN[k]} ({number})",
-        "de": f"{_EP_WORDS_DE[k % len(_EP_WORDS_DE)]} ({number})",
+        "en": f"The {names.EP_WORDS_EN[k]} ({number})",
+        "de": f"{names.EP_WORDS_DE[k % len(names.EP_WORDS_DE)]} ({number})",
     }
 
 

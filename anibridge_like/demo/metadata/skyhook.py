@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle, slugify
+from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle
 from anibridge_like.demo.metadata.common import FakeControl, NameSearch
+from anibridge_like.demo.names import slugify
 
 
 def alternative_titles(t: GenTitle) -> list[str]:

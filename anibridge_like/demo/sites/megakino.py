@@ -36,8 +36,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle, slugify
+from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle
 from anibridge_like.demo.faults import FaultController, RenderFaults, render_faults
+from anibridge_like.demo.names import slugify
 from anibridge_like.demo.sites import site_app
 from anibridge_like.plugins.provider import FILM_SEASON, SPECIAL_SEASON, Language
 
