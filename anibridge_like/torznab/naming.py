@@ -46,6 +46,7 @@ class LanguageTokens:
     subs: str | None
 
 
+@lru_cache(maxsize=64)
 def language_tokens(language: Language, anime: bool) -> LanguageTokens:
     """Tokens for a language variant. Subtitled variants of non-anime titles carry no language
     attribute: their audio is the series' original language, which the client knows best."""
@@ -129,6 +130,7 @@ def _pct(text: str) -> str:
     return text if _URI_SAFE.fullmatch(text) else quote(text, safe="")
 
 
+@lru_cache(maxsize=16384)
 def _pct_vocabulary(text: str) -> str:
     """Percent-encoding of the fixed title vocabulary (see :func:`release_parts`)."""
     return (

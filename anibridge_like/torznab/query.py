@@ -1,16 +1,20 @@
-"""Torznab parameters → SQL on one read-only connection.
+"""Torznab parameters → SQL, as plain ``sqlite3`` calls run on a reader's own thread
+(:func:`anibridge_like.storage.database.run_sync`: one hop per request, whatever the
+number of statements).
 
-A request costs two reader round-trips (three for an id search that falls back to ``q``):
+The statements of one request:
 
-1. :func:`fetch_scope` — the libraries' provider instances (enabled, in scope) with their sites
-   and readiness, plus, for a text search, how many titles the full-text match selects.
-2. :func:`fetch_hits` — one statement returning the page of (episode, language) rows, newest
-   first, with the mappings that name and number them.
+1. :func:`fetch_scope` — the libraries' enabled provider instances in scope: sites, readiness.
+2. A title source (:mod:`anibridge_like.torznab.sources`): the candidate titles newest-first by
+   each title's newest release (``titles.newest_seen`` / ``newest_episode``, kept exact by the
+   triggers of migration 0007) — every live title of the allowed slices for RSS, the FTS5
+   matches for text, the titles the ids resolve to.
+3. :class:`PageKeys` — one batch of titles' (episode, language) rows in feed order, filtered;
+   :mod:`anibridge_like.torznab.feed` merges batches until no further title can reach the page.
+4. :func:`fetch_page` — names, mappings and numbering for the page's rows only.
 
-Plan choice: the feed is ordered by ``episode_languages.first_seen``. A broad candidate set (RSS,
-or a text match over many titles) walks the ``episode_languages_newest`` index and stops after
-``offset + limit`` rows; a narrow one (an id, a specific title) starts from the titles and sorts
-their few rows. No ``bm25`` ranking (33 ms over broad prefixes), no ``LIKE '%…%'``.
+Feed order is ``first_seen DESC, episode_id, language``. No ``bm25`` ranking (33 ms over broad
+prefixes), no ``LIKE '%…%'``.
 
 Mapping rules: ids resolve only through confirmed/high series mappings (conflict never); episode
 numbering is canonical where the episode mapping is confirmed/high (plus low for text searches),
@@ -19,64 +23,24 @@ otherwise the site's own numbering with the site title and no ids.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import aiosqlite
+from typing import Any
 
 from anibridge_like.plugins.provider import Language
 from anibridge_like.torznab.access import Library
 from anibridge_like.torznab.naming import Hit
 
-Drive = Literal["newest", "titles"]
 TRUSTED = ("confirmed", "high")
 LOOSE = ("confirmed", "high", "low")
-ROWS_PER_TITLE = {"series": 40.0, "movie": 2.0}
-"""Estimated (episode, language) rows per title, by title kind (for the plan choice only)."""
-STATS_TTL_SECONDS = 60.0
 
-
-@dataclass(frozen=True, slots=True)
-class TitleStats:
-    """Live titles per (site, kind): the planner's notion of how large a slice is."""
-
-    counts: dict[tuple[str, str], int]
-    fetched_at: float
-
-    def rows(self, pairs: set[tuple[str, str]] | None = None) -> float:
-        return sum(
-            n * ROWS_PER_TITLE.get(kind, 40.0)
-            for (site, kind), n in self.counts.items()
-            if pairs is None or (site, kind) in pairs
-        )
-
-
-_stats: dict[str, TitleStats] = {}
-
-
-async def title_stats(conn: aiosqlite.Connection, key: str) -> TitleStats:
-    """Per-(site, kind) live title counts, cached per database for a minute (estimates)."""
-    now = time.monotonic()
-    cached = _stats.get(key)
-    if cached is not None and now - cached.fetched_at < STATS_TTL_SECONDS:
-        return cached
-    rows = await conn.execute_fetchall(
-        "SELECT site, kind, count(*) AS n FROM titles INDEXED BY titles_torznab_scope"
-        " WHERE gone = 0 GROUP BY site, kind"
-    )
-    stats = TitleStats({(r["site"], r["kind"]): int(r["n"]) for r in rows}, now)
-    _stats[key] = stats
-    return stats
-
-
-def starts_from_titles(candidate_rows: float, window: int, total_rows: float) -> bool:
-    """Plan choice. Walking the newest-releases index until ``window`` rows of the candidates
-    turn up reads about ``window * total / candidates`` rows; starting from the candidate titles
-    reads and sorts all ``candidates`` rows. Both cost about a microsecond a row."""
-    return candidate_rows * candidate_rows <= window * max(total_rows, 1.0)
+Key = tuple[str, int, str, int, int]
+"""One feed row: ``(first_seen, episode_id, language, lib, pref)``."""
+TitleBound = tuple[int, str | None, int | None]
+"""``(title_id, newest_seen, newest_episode)``: no row of the title sorts before its bound
+(``None``: unknown, never stops a walk)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +49,6 @@ class Scope:
     """Library slug → sites of its enabled provider instances."""
     ready: frozenset[str]
     """Library slugs with at least one instance whose first title listing completed."""
-    candidates: int | None = None
-    """Titles the text match selects (counted up to ``count_limit``), when asked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +64,7 @@ class Allowed:
 
 @dataclass(slots=True)
 class Query:
-    """What :func:`fetch_hits` selects."""
+    """What a page selects."""
 
     allowed: list[Allowed]
     limit: int
@@ -118,14 +80,23 @@ class Query:
     years: tuple[int, int] | None = None
     numbering: tuple[str, ...] = TRUSTED
     """Episode-mapping statuses whose numbering is used (id searches and RSS: trusted only)."""
-    drive: Drive = "newest"
 
     @property
     def by_id(self) -> bool:
         return any(x is not None for x in (self.tvdbid, self.imdbid, self.tmdbid))
 
+    @property
+    def window(self) -> int:
+        """Rows of the result up to the end of the page."""
+        return self.offset + self.limit
 
-class _Sql:
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (site, title kind) slices the request may serve."""
+        return sorted({(a.site, a.kind) for a in self.allowed})
+
+
+class Sql:
     """Named-parameter builder."""
 
     def __init__(self) -> None:
@@ -144,7 +115,7 @@ _SCOPE_SQL = """
 SELECT l.slug AS library, pi.site AS site,
        EXISTS (SELECT 1 FROM stage_state ss
                WHERE ss.instance = pi.name AND ss.stage = 'title'
-                 AND ss.ready_at IS NOT NULL) AS ready{candidates}
+                 AND ss.ready_at IS NOT NULL) AS ready
 FROM libraries l
 JOIN plugin_instances pi
   ON pi.kind = 'provider' AND pi.enabled = 1 AND pi.site IS NOT NULL
@@ -153,56 +124,34 @@ JOIN plugin_instances pi
 WHERE l.slug IN ({slugs})
 """
 
-_FTS_TITLES = """
+FTS_TITLES = """
 SELECT st.title_id AS title_id
 FROM title_search
 JOIN search_terms st ON st.id = title_search.rowid
-LEFT JOIN series_mappings fsm ON fsm.title_id = st.title_id
 WHERE title_search MATCH {match}
-  AND (st.source != 'canonical' OR fsm.status IN ('confirmed', 'high', 'low'))
+  AND CASE WHEN st.source = 'canonical'
+      THEN EXISTS (SELECT 1 FROM series_mappings fsm WHERE fsm.title_id = st.title_id
+                   AND fsm.status IN ('confirmed', 'high', 'low'))
+      ELSE 1 END
 """
+"""Titles whose title, alias or usable canonical name matches (the mapping is looked up for
+canonical names only)."""
 
 
-async def fetch_scope(
-    conn: aiosqlite.Connection,
-    libraries: Sequence[Library],
-    match: str | None = None,
-    count_limit: int = 1000,
-    years: tuple[int, int] | None = None,
-) -> Scope:
+def fetch_scope(conn: sqlite3.Connection, libraries: Sequence[Library]) -> Scope:
     if not libraries:
         return Scope({}, frozenset())
-    sql = _Sql()
+    sql = Sql()
     slugs = sql.many([lib.slug for lib in libraries])
-    candidates = ""
-    if match is not None:
-        fts = _FTS_TITLES.format(match=sql.p(match))
-        candidates = (
-            f",\n (SELECT count(*) FROM (SELECT f.title_id FROM ({fts}) f"
-            f" JOIN titles ct ON ct.id = f.title_id"
-            f" WHERE ct.gone = 0 AND ct.site IN (SELECT pi2.site FROM plugin_instances pi2"
-            f" WHERE pi2.kind = 'provider' AND pi2.enabled = 1){_years_sql(sql, years, 'ct')}"
-            f" LIMIT {int(count_limit)})) AS candidates"
-        )
-    rows = await conn.execute_fetchall(
-        _SCOPE_SQL.format(candidates=candidates, slugs=slugs), sql.params
-    )
+    rows = conn.execute(_SCOPE_SQL.format(slugs=slugs), sql.params).fetchall()
     sites: dict[str, list[str]] = {lib.slug: [] for lib in libraries}
     ready: set[str] = set()
-    count: int | None = None
-    for row in rows:
-        library_sites = sites[row["library"]]
-        if row["site"] not in library_sites:
-            library_sites.append(row["site"])
-        if row["ready"]:
-            ready.add(row["library"])
-        if match is not None:
-            count = int(row["candidates"])
-    return Scope(
-        {slug: tuple(s) for slug, s in sites.items()},
-        frozenset(ready),
-        count if match is not None else None,
-    )
+    for library, site, is_ready in rows:
+        if site not in sites[library]:
+            sites[library].append(site)
+        if is_ready:
+            ready.add(library)
+    return Scope({slug: tuple(s) for slug, s in sites.items()}, frozenset(ready))
 
 
 def allowed_for(libraries: Sequence[Library], scope: Scope, kinds: set[str]) -> list[Allowed]:
@@ -221,7 +170,7 @@ def allowed_for(libraries: Sequence[Library], scope: Scope, kinds: set[str]) -> 
     return out
 
 
-def _years_sql(sql: _Sql, years: tuple[int, int] | None, title: str) -> str:
+def years_sql(sql: Sql, years: tuple[int, int] | None, title: str) -> str:
     """`` AND <title's site year or trusted canonical year within years>`` (or nothing)."""
     if years is None:
         return ""
@@ -237,143 +186,134 @@ def _canonical_or_site(ok: str, canonical: str, site: str) -> str:
     return f"(CASE WHEN {ok} AND {canonical} IS NOT NULL THEN {canonical} ELSE {site} END)"
 
 
-def _hits_sql(query: Query) -> tuple[str, dict[str, Any]]:
-    """Two steps in one statement: ``page`` picks the page's (episode, language) keys in feed
-    order touching only what filters need; the outer select joins names and mappings for those
-    ``limit`` rows only."""
-    sql = _Sql()
+def _allowed_cte(sql: Sql, allowed: Sequence[Allowed]) -> str:
     values = ", ".join(
         f"({sql.p(a.site)}, {sql.p(a.kind)}, {sql.p(a.language)}, {a.lib}, {a.pref})"
-        for a in query.allowed
+        for a in allowed
     )
-    ctes = [f"allowed(site, kind, language, lib, pref) AS (VALUES {values})"]
-    numbering = sql.many(query.numbering)
-    em_ok = f"(em.status IN ({numbering}))"
+    return f"allowed(site, kind, language, lib, pref) AS (VALUES {values})"
+
+
+def pairs_sql(sql: Sql, pairs: Sequence[tuple[str, str]], title: str) -> str:
+    values = ", ".join(f"({sql.p(site)}, {sql.p(kind)})" for site, kind in pairs)
+    return f"({title}.site, {title}.kind) IN (VALUES {values})"
+
+
+# ---- page keys and page rows --------------------------------------------------------------------
+def _numbering_exprs(ok: str) -> tuple[str, str, str]:
+    return (
+        _canonical_or_site(ok, "em.tvdb_season", "e.season"),
+        _canonical_or_site(ok, "em.tvdb_episode", "e.number"),
+        _canonical_or_site(ok, "em.absolute", "e.absolute"),
+    )
+
+
+class PageKeys:
+    """The feed rows of a batch of titles: one prepared statement per request, run per batch
+    (the batch's title ids travel as one JSON parameter)."""
+
+    def __init__(self, query: Query) -> None:
+        sql = Sql()
+        numbering = sql.many(query.numbering)
+        em_ok = f"(em.status IN ({numbering}))"
+        season, episode, absolute = _numbering_exprs(em_ok)
+        # a series' film counts only where a usable mapping gives it a TVDB season (S00E101)
+        where = [
+            "t.id IN (SELECT value FROM json_each(:ids))",
+            "t.gone = 0",
+            "(e.season >= 0 OR t.kind = 'movie' OR EXISTS (SELECT 1 FROM episode_mappings em3"
+            f" WHERE em3.episode_id = e.id AND em3.status IN ({numbering})"
+            " AND em3.tvdb_season >= 0))",
+        ]
+        if query.by_id:
+            where.append(f"(t.kind = 'movie' OR {em_ok})")
+        if query.season is not None:
+            where.append(f"{season} = {sql.p(query.season)}")
+        if query.episode is not None:
+            where.append(f"{episode} = {sql.p(query.episode)}")
+        if query.absolute is not None:
+            where.append(f"{absolute} = {sql.p(query.absolute)}")
+        if query.years is not None:
+            where.append(years_sql(sql, query.years, "t")[len(" AND ") :])
+        needs_em = query.by_id or any(
+            x is not None for x in (query.season, query.episode, query.absolute)
+        )
+        em_join = "LEFT JOIN episode_mappings em ON em.episode_id = e.id\n" if needs_em else ""
+        self.text = (
+            f"WITH {_allowed_cte(sql, query.allowed)}\n"
+            "SELECT el.first_seen, el.episode_id, el.language, a.lib, a.pref\n"
+            "FROM titles t CROSS JOIN allowed a ON a.site = t.site AND a.kind = t.kind\n"
+            "CROSS JOIN episodes e ON e.title_id = t.id\n"
+            "CROSS JOIN episode_languages el ON el.episode_id = e.id AND el.language = a.language\n"
+            f"{em_join}"
+            f"WHERE {' AND '.join(where)}\n"
+            "ORDER BY el.first_seen DESC, el.episode_id, el.language\n"
+            "LIMIT :window"
+        )
+        self.params = sql.params
+
+    def fetch(self, conn: sqlite3.Connection, title_ids: Sequence[int], window: int) -> list[Key]:
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        params = {**self.params, "ids": json.dumps(list(title_ids)), "window": window}
+        return cursor.execute(self.text, params).fetchall()
+
+
+def _page_sql(numbering: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """Per episode of the page (ids as one JSON array): names, mappings, numbering."""
+    sql = Sql()
+    em_ok = f"(em.status IN ({sql.many(numbering)}))"
     sm_ok = "(sm.status IN ('confirmed', 'high'))"
-    season = _canonical_or_site(em_ok, "em.tvdb_season", "e.season")
-    episode = _canonical_or_site(em_ok, "em.tvdb_episode", "e.number")
-    absolute = _canonical_or_site(em_ok, "em.absolute", "e.absolute")
-    # a series' film counts only where a usable mapping gives it a TVDB season (e.g. S00E101)
-    where = [
-        "t.gone = 0",
-        "(e.season >= 0 OR t.kind = 'movie' OR EXISTS (SELECT 1 FROM episode_mappings em3"
-        f" WHERE em3.episode_id = e.id AND em3.status IN ({numbering})"
-        " AND em3.tvdb_season >= 0))",
-    ]
-    needs_em = query.by_id or any(
-        x is not None for x in (query.season, query.episode, query.absolute)
-    )
-    subset: str | None = None
-    if query.by_id:
-        ctes.extend(_id_ctes(query, sql))
-        subset = "SELECT title_id FROM chosen"
-        where.append(f"(t.kind = 'movie' OR {em_ok})")
-    elif query.match is not None:
-        ctes.append(f"fts AS ({_FTS_TITLES.format(match=sql.p(query.match))})")
-        subset = "SELECT title_id FROM fts"
-    if query.season is not None:
-        where.append(f"{season} = {sql.p(query.season)}")
-    if query.episode is not None:
-        where.append(f"{episode} = {sql.p(query.episode)}")
-    if query.absolute is not None:
-        where.append(f"{absolute} = {sql.p(query.absolute)}")
-    if query.years is not None:
-        where.append(_years_sql(sql, query.years, "t")[len(" AND ") :])
-    if query.drive == "titles":
-        source = (
-            "titles t CROSS JOIN episodes e ON e.title_id = t.id "
-            "CROSS JOIN episode_languages el ON el.episode_id = e.id"
-        )
-        if subset is not None:
-            where.append(f"t.id IN ({subset})")
-        else:
-            pairs = sorted({(a.site, a.kind) for a in query.allowed})
-            where.append(
-                "(t.site, t.kind) IN (VALUES "
-                + ", ".join(f"({sql.p(site)}, {sql.p(kind)})" for site, kind in pairs)
-                + ")"
-            )
-    else:
-        source = (
-            "episode_languages el INDEXED BY episode_languages_newest "
-            "CROSS JOIN episodes e ON e.id = el.episode_id "
-            "CROSS JOIN titles t ON t.id = e.title_id"
-        )
-        if subset is not None:
-            # The el-dependent term keeps SQLite from building a Bloom filter over every
-            # episode (a full scan) for a loop that stops after offset + limit matches.
-            where.append(f"(e.title_id + 0 * el.episode_id) IN ({subset})")
-    em_join = "LEFT JOIN episode_mappings em ON em.episode_id = e.id\n" if needs_em else ""
-    ctes.append(
-        "page AS (SELECT el.episode_id AS episode_id, el.language AS language, "
-        "el.first_seen AS first_seen, e.title_id AS title_id, a.lib AS lib, a.pref AS pref\n"
-        f"FROM {source}\n"
-        "CROSS JOIN allowed a ON a.site = t.site AND a.kind = t.kind AND a.language = el.language\n"
-        f"{em_join}"
-        f"WHERE {' AND '.join(where)}\n"
-        "ORDER BY el.first_seen DESC, el.episode_id, el.language\n"
-        f"LIMIT {sql.p(query.limit)} OFFSET {sql.p(query.offset)})"
-    )
+    season, episode, absolute = _numbering_exprs(em_ok)
     named = f"(CASE WHEN t.kind = 'movie' THEN {sm_ok} ELSE {sm_ok} AND {em_ok} END)"
     text = (
-        f"WITH {', '.join(ctes)}\n"
-        "SELECT t.site, t.slug, t.kind, t.title, t.year, e.season, e.number, "
-        "p.language, p.first_seen, p.lib, "
-        f"{named} AS named, sm.canonical_title, sm.canonical_year, "
-        f"sm.tvdb_id, sm.imdb_id, sm.tmdb_id, {season} AS show_season, "
-        f"{episode} AS show_episode, {absolute} AS show_absolute\n"
-        "FROM page p CROSS JOIN episodes e ON e.id = p.episode_id "
-        "CROSS JOIN titles t ON t.id = p.title_id\n"
+        "SELECT e.id, t.site, t.slug, t.kind, t.title, t.year, e.season, e.number, "
+        f"{named}, sm.canonical_title, sm.canonical_year, sm.tvdb_id, sm.imdb_id, sm.tmdb_id, "
+        f"{season}, {episode}, {absolute}\n"
+        "FROM json_each(:episodes) j CROSS JOIN episodes e ON e.id = j.value "
+        "CROSS JOIN titles t ON t.id = e.title_id\n"
         "LEFT JOIN series_mappings sm ON sm.title_id = t.id\n"
-        "LEFT JOIN episode_mappings em ON em.episode_id = e.id\n"
-        "ORDER BY p.first_seen DESC, p.episode_id, p.pref"
+        "LEFT JOIN episode_mappings em ON em.episode_id = e.id"
     )
     return text, sql.params
 
 
-def _id_ctes(query: Query, sql: _Sql) -> list[str]:
-    """Titles the ids identify: the highest-priority id (tvdb > imdb > tmdb) that resolves
-    through a confirmed/high mapping within the allowed sites wins."""
-    ids = [(1, "tvdb_id", query.tvdbid), (2, "imdb_id", query.imdbid), (3, "tmdb_id", query.tmdbid)]
-    present = [(prio, col, sql.p(v)) for prio, col, v in ids if v is not None]
-    prio = " ".join(f"WHEN sm2.{col} = {ph} THEN {n}" for n, col, ph in present)
-    return [
-        "matched AS (SELECT sm2.title_id AS title_id, "
-        f"CASE {prio} END AS prio FROM series_mappings sm2 "
-        "JOIN titles t2 ON t2.id = sm2.title_id "
-        f"WHERE ({' OR '.join(f'sm2.{col} = {ph}' for _, col, ph in present)}) "
-        "AND sm2.status IN ('confirmed', 'high') AND t2.gone = 0 "
-        "AND EXISTS (SELECT 1 FROM allowed a2 WHERE a2.site = t2.site AND a2.kind = t2.kind))",
-        "chosen AS (SELECT title_id FROM matched WHERE prio = (SELECT min(prio) FROM matched))",
-    ]
+_LANGUAGES = {language.value: language for language in Language}
 
 
-async def fetch_hits(conn: aiosqlite.Connection, query: Query) -> list[tuple[Hit, int]]:
-    if not query.allowed or query.limit <= 0:
+def fetch_page(
+    conn: sqlite3.Connection, keys: Sequence[Key], numbering: tuple[str, ...]
+) -> list[tuple[Hit, int]]:
+    """The page's rows in the order of ``keys``, named and numbered, with their library index."""
+    if not keys:
         return []
-    text, params = _hits_sql(query)
-    rows = await conn.execute_fetchall(text, params)
-    return [(_hit(row), int(row["lib"])) for row in rows]
+    text, params = _page_sql(numbering)
+    params["episodes"] = json.dumps(sorted({k[1] for k in keys}))
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    episodes = {row[0]: row for row in cursor.execute(text, params)}
+    return [(_hit(episodes[k[1]], _LANGUAGES[k[2]], k[0]), k[3]) for k in keys if k[1] in episodes]
 
 
-def _hit(row: sqlite3.Row) -> Hit:
-    named = bool(row["named"]) and row["canonical_title"] is not None
-    movie = row["kind"] == "movie"
-    year = row["canonical_year"] if named and row["canonical_year"] else row["year"]
+def _hit(row: tuple[Any, ...], language: Language, first_seen: str) -> Hit:
+    (_, site, slug, kind, title, year, season, number, named_ok, canonical_title,
+     canonical_year, tvdb_id, imdb_id, tmdb_id, show_season, show_episode,
+     absolute) = row  # fmt: skip
+    named = bool(named_ok) and canonical_title is not None
     return Hit(
-        site=row["site"],
-        slug=row["slug"],
-        kind="movie" if movie else "series",
-        name=row["canonical_title"] if named else row["title"],
-        year=year,
-        season=row["season"],
-        number=row["number"],
-        show_season=row["show_season"],
-        show_episode=row["show_episode"],
-        absolute=row["show_absolute"],
-        language=Language(row["language"]),
-        first_seen=row["first_seen"],
-        tvdbid=row["tvdb_id"] if named else None,
-        imdbid=row["imdb_id"] if named else None,
-        tmdbid=row["tmdb_id"] if named else None,
+        site=site,
+        slug=slug,
+        kind="movie" if kind == "movie" else "series",
+        name=canonical_title if named else title,
+        year=canonical_year if named and canonical_year else year,
+        season=season,
+        number=number,
+        show_season=show_season,
+        show_episode=show_episode,
+        absolute=absolute,
+        language=language,
+        first_seen=first_seen,
+        tvdbid=tvdb_id if named else None,
+        imdbid=imdb_id if named else None,
+        tmdbid=tmdb_id if named else None,
     )

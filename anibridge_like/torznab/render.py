@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 XML_MEDIA_TYPE = "application/xml; charset=utf-8"
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
@@ -74,47 +75,48 @@ class Release:
     tmdbid: int | None = None
 
 
+@lru_cache(maxsize=256)
+def _category_parts(categories: tuple[int, ...]) -> tuple[str, str]:
+    """``<category>`` elements and ``torznab:attr`` category attributes of a categories tuple
+    (the same few tuples on every item of a library)."""
+    return (
+        "".join(f"<category>{c}</category>" for c in categories),
+        "".join(f'<torznab:attr name="category" value="{c}"/>' for c in categories),
+    )
+
+
 def _item(r: Release) -> str:
     magnet = attr(r.magnet)
-    parts = [
-        "<item>",
-        f"<title>{esc(r.title)}</title>",
-        f'<guid isPermaLink="false">{esc(r.guid)}</guid>',
-        f"<pubDate>{r.pub_date}</pubDate>",
-        f"<size>{r.size}</size>",
-        f"<link>{magnet}</link>",
-    ]
-    parts.extend(f"<category>{c}</category>" for c in r.categories)
-    parts.append(f'<enclosure url="{magnet}" length="{r.size}" type="{MAGNET_TYPE}"/>')
-    parts.extend(f'<torznab:attr name="category" value="{c}"/>' for c in r.categories)
-    parts.append(
-        f'<torznab:attr name="size" value="{r.size}"/>'
-        f'<torznab:attr name="seeders" value="{r.seeders}"/>'
-        f'<torznab:attr name="leechers" value="{r.leechers}"/>'
-        f'<torznab:attr name="peers" value="{r.seeders + r.leechers}"/>'
-        f'<torznab:attr name="infohash" value="{r.infohash}"/>'
-        f'<torznab:attr name="magneturl" value="{magnet}"/>'
-    )
+    elements, attributes = _category_parts(r.categories)
+    ids = ""
     if r.tvdbid is not None:
-        parts.append(f'<torznab:attr name="tvdbid" value="{r.tvdbid}"/>')
+        ids += f'<torznab:attr name="tvdbid" value="{r.tvdbid}"/>'
     if r.imdbid is not None:
         imdbid = attr(r.imdbid)
-        parts.append(
+        ids += (
             f'<torznab:attr name="imdb" value="{imdbid[2:]}"/>'
             f'<torznab:attr name="imdbid" value="{imdbid}"/>'
         )
     if r.tmdbid is not None:
-        parts.append(f'<torznab:attr name="tmdbid" value="{r.tmdbid}"/>')
+        ids += f'<torznab:attr name="tmdbid" value="{r.tmdbid}"/>'
     if r.language is not None:
-        parts.append(f'<torznab:attr name="language" value="{attr(r.language)}"/>')
+        ids += f'<torznab:attr name="language" value="{attr(r.language)}"/>'
     if r.subs is not None:
-        parts.append(f'<torznab:attr name="subs" value="{attr(r.subs)}"/>')
-    parts.append(
+        ids += f'<torznab:attr name="subs" value="{attr(r.subs)}"/>'
+    return (
+        f"<item><title>{esc(r.title)}</title>"
+        f'<guid isPermaLink="false">{esc(r.guid)}</guid>'
+        f"<pubDate>{r.pub_date}</pubDate><size>{r.size}</size><link>{magnet}</link>"
+        f'{elements}<enclosure url="{magnet}" length="{r.size}" type="{MAGNET_TYPE}"/>'
+        f'{attributes}<torznab:attr name="size" value="{r.size}"/>'
+        f'<torznab:attr name="seeders" value="{r.seeders}"/>'
+        f'<torznab:attr name="leechers" value="{r.leechers}"/>'
+        f'<torznab:attr name="peers" value="{r.seeders + r.leechers}"/>'
+        f'<torznab:attr name="infohash" value="{r.infohash}"/>'
+        f'<torznab:attr name="magneturl" value="{magnet}"/>{ids}'
         '<torznab:attr name="downloadvolumefactor" value="1"/>'
-        '<torznab:attr name="uploadvolumefactor" value="1"/>'
-        "</item>"
+        '<torznab:attr name="uploadvolumefactor" value="1"/></item>'
     )
-    return "".join(parts)
 
 
 def render_feed(title: str, link: str, releases: Iterable[Release]) -> str:

@@ -45,7 +45,7 @@ async def _answer(request: Request, slug: str | None) -> Response:
         return Response(render_caps(title, tuple(libraries)), media_type=XML_MEDIA_TYPE)
     started = time.perf_counter()
     async with ctx.readers.connection() as conn:
-        releases = await search(conn, libraries, params, stats_key=str(ctx.readers.path))
+        releases = await search(conn, libraries, params)
     link = str(request.url.replace(query=""))
     body = render_feed(title, link, releases)
     log.debug(

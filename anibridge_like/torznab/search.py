@@ -15,33 +15,24 @@
 
 from __future__ import annotations
 
-import math
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import aiosqlite
 
+from anibridge_like.storage.database import run_sync
+from anibridge_like.torznab import feed
 from anibridge_like.torznab.access import Library
 from anibridge_like.torznab.caps import category_matches, with_parents
 from anibridge_like.torznab.errors import CatalogNotReady, NewznabCode, NewznabError
 from anibridge_like.torznab.naming import Hit, build_release
 from anibridge_like.torznab.params import Params
-from anibridge_like.torznab.query import (
-    LOOSE,
-    ROWS_PER_TITLE,
-    Allowed,
-    Drive,
-    Query,
-    TitleStats,
-    allowed_for,
-    fetch_hits,
-    fetch_scope,
-    starts_from_titles,
-    title_stats,
-)
+from anibridge_like.torznab.query import LOOSE, Query, allowed_for, fetch_scope
 from anibridge_like.torznab.render import Release
+from anibridge_like.torznab.sources import id_titles, rss_titles, text_titles
 
 _STOP_WORDS = frozenset({"the", "and", "a", "an"})
 _DROP = str.maketrans({"'": None, "’": None, "`": None, "´": None, ".": None})
@@ -115,53 +106,73 @@ def _kinds(t: str) -> set[str]:
 
 
 def _releases(hits: list[tuple[Hit, int]], libraries: Sequence[Library]) -> list[Release]:
-    out = []
-    for hit, index in hits:
-        lib = libraries[index]
-        out.append(build_release(hit, lib.kind == "anime", with_parents(lib.categories)))
-    return out
+    categories = [with_parents(lib.categories) for lib in libraries]
+    anime = [lib.kind == "anime" for lib in libraries]
+    return [build_release(hit, anime[index], categories[index]) for hit, index in hits]
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """What the plan choice needs: catalog size and the page window."""
-
-    stats: TitleStats
-    window: int
-    rows_per_title: float
-
-    @property
-    def total_rows(self) -> float:
-        return self.stats.rows()
-
-    @property
-    def count_limit(self) -> int:
-        """Candidate titles worth counting: beyond this, the newest-first walk wins anyway."""
-        return int(math.sqrt(self.window * self.total_rows) / self.rows_per_title) + 2
-
-    def drive_for_titles(self, titles: int, narrows_episodes: bool = False) -> Drive:
-        """Episode-level filters (season, episode, absolute) leave a few rows per title: the
-        newest-first walk would read nearly every candidate row anyway."""
-        if narrows_episodes:
-            return "titles"
-        rows = titles * self.rows_per_title
-        return "titles" if starts_from_titles(rows, self.window, self.total_rows) else "newest"
-
-    def drive_for_scope(self, allowed: Sequence[Allowed]) -> Drive:
-        rows = self.stats.rows({(a.site, a.kind) for a in allowed})
-        return "titles" if starts_from_titles(rows, self.window, self.total_rows) else "newest"
+def _search_rows(
+    conn: sqlite3.Connection,
+    libraries: Sequence[Library],
+    params: Params,
+    kinds: set[str],
+    attempts: list[TextAttempt],
+) -> list[tuple[Hit, int]]:
+    """Every read of a request, run on the reader's thread (one hop, see ``thread.py``)."""
+    scope = fetch_scope(conn, libraries)
+    if not scope.ready:
+        raise CatalogNotReady([lib.slug for lib in libraries])
+    allowed = allowed_for(libraries, scope, kinds)
+    if not allowed:
+        return []
+    if params.has_ids:
+        q = params.q
+        id_query = Query(
+            allowed,
+            params.limit,
+            params.offset,
+            tvdbid=params.tvdbid,
+            imdbid=params.imdbid,
+            tmdbid=params.tmdbid,
+            season=params.season,
+            episode=params.ep,
+            absolute=int(q) if q is not None and q.isdigit() else None,
+        )
+        with id_titles(conn, id_query) as titles:
+            by_id = feed.page(conn, id_query, titles)
+        if by_id.found or not attempts:
+            return by_id.hits
+    elif not attempts:
+        rss = Query(allowed, params.limit, params.offset, season=params.season, episode=params.ep)
+        with rss_titles(conn, rss) as titles:
+            return feed.page(conn, rss, titles).hits
+    for attempt in attempts:
+        query = Query(
+            allowed,
+            params.limit,
+            params.offset,
+            match=attempt.match,
+            season=attempt.season,
+            episode=attempt.episode,
+            absolute=attempt.absolute,
+            years=attempt.years,
+            numbering=LOOSE,
+        )
+        with text_titles(conn, query) as titles:
+            found = feed.page(conn, query, titles)
+        if found.found:
+            # a page past the end of a non-empty result stays empty: the next attempt must
+            # not take over (pages of one search stay one result)
+            return found.hits
+    return []
 
 
 async def search(
     conn: aiosqlite.Connection,
     visible: Sequence[Library],
     params: Params,
-    *,
-    stats_key: str,
 ) -> list[Release]:
-    """The page of releases a search/tvsearch/movie request answers with.
-
-    ``stats_key`` names the database for the cached planner statistics (its path)."""
+    """The page of releases a search/tvsearch/movie request answers with."""
     kinds = _kinds(params.t)
     if not any(lib.title_kind in kinds for lib in visible):
         raise NewznabError(NewznabCode.FUNCTION_NOT_AVAILABLE, f"t={params.t} in this library")
@@ -175,96 +186,8 @@ async def search(
     if params.has_foreign_ids and not params.has_ids and not params.q:
         return []
     q = params.q
-    numeric_q = q is not None and q.isdigit()
     attempts: list[TextAttempt] = []
-    if q is not None and not (params.has_ids and numeric_q):
+    if q is not None and not (params.has_ids and q.isdigit()):
         attempts = text_attempts(q, params, series="series" in kinds, movies="movie" in kinds)
-    plan = _Plan(
-        await title_stats(conn, stats_key),
-        params.offset + params.limit,
-        ROWS_PER_TITLE["series" if "series" in kinds else "movie"],
-    )
-    first = attempts[0] if attempts and not params.has_ids else None
-    scope = await fetch_scope(
-        conn,
-        libraries,
-        first.match if first else None,
-        plan.count_limit,
-        first.years if first else None,
-    )
-    if not scope.ready:
-        raise CatalogNotReady([lib.slug for lib in libraries])
-    allowed = allowed_for(libraries, scope, kinds)
-    if params.has_ids:
-        id_query = Query(
-            allowed,
-            params.limit,
-            params.offset,
-            tvdbid=params.tvdbid,
-            imdbid=params.imdbid,
-            tmdbid=params.tmdbid,
-            season=params.season,
-            episode=params.ep,
-            absolute=int(q) if q is not None and numeric_q else None,
-            drive="titles",
-        )
-        hits = await fetch_hits(conn, id_query)
-        if hits or not attempts or await _has_earlier_page(conn, id_query):
-            return _releases(hits, libraries)
-    elif not attempts:
-        rss = Query(
-            allowed,
-            params.limit,
-            params.offset,
-            season=params.season,
-            episode=params.ep,
-            drive=plan.drive_for_scope(allowed),
-        )
-        return _releases(await fetch_hits(conn, rss), libraries)
-    hits = await _text_search(conn, libraries, allowed, attempts, params, scope.candidates, plan)
+    hits = await run_sync(conn, _search_rows, libraries, params, kinds, attempts)
     return _releases(hits, libraries)
-
-
-async def _text_search(
-    conn: aiosqlite.Connection,
-    libraries: Sequence[Library],
-    allowed: list[Allowed],
-    attempts: list[TextAttempt],
-    params: Params,
-    first_count: int | None,
-    plan: _Plan,
-) -> list[tuple[Hit, int]]:
-    hits: list[tuple[Hit, int]] = []
-    for number, attempt in enumerate(attempts):
-        count = first_count if number == 0 else None
-        if count is None:
-            scope = await fetch_scope(
-                conn, libraries, attempt.match, plan.count_limit, attempt.years
-            )
-            count = scope.candidates or 0
-        if count == 0:
-            continue
-        query = Query(
-            allowed,
-            params.limit,
-            params.offset,
-            match=attempt.match,
-            season=attempt.season,
-            episode=attempt.episode,
-            absolute=attempt.absolute,
-            years=attempt.years,
-            numbering=LOOSE,
-            drive=plan.drive_for_titles(count, attempt.narrows_episodes),
-        )
-        hits = await fetch_hits(conn, query)
-        if hits or await _has_earlier_page(conn, query):
-            break
-    return hits
-
-
-async def _has_earlier_page(conn: aiosqlite.Connection, query: Query) -> bool:
-    """Whether an empty page of ``query`` lies past the end of a non-empty result (then the
-    next attempt must not take over: pages of one search stay one result)."""
-    if query.offset == 0:
-        return False
-    return bool(await fetch_hits(conn, replace(query, offset=0, limit=1)))
