@@ -59,7 +59,6 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
 
     from anibridge_like.app import create_app
     from anibridge_like.server import DaemonServer
@@ -78,15 +77,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     app = create_app(settings, seed=seed, registry=registry)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
-    server = DaemonServer(config)
+    server = DaemonServer.for_app(app, settings.host, settings.port)
     try:
         asyncio.run(server.serve())
     except MigrationError as exc:

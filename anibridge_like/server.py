@@ -14,11 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class DaemonServer(uvicorn.Server):
+    @classmethod
+    def for_app(cls, app: ASGIApp, host: str, port: int) -> DaemonServer:
+        """The daemon's server: our structlog config, no access log (requests are logged by
+        the routes at debug), lifespan on."""
+        config = uvicorn.Config(
+            app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+        )
+        return cls(config)
+
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
         loop = asyncio.get_running_loop()

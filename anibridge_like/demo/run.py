@@ -125,15 +125,7 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             update={"data_dir": demo_dir, "api_key": SecretStr(key)}
         )
         app = create_app(demo_settings, seed=seed, registry=registry)
-        config = uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-        server = DaemonServer(config)
+        server = DaemonServer.for_app(app, settings.host, settings.port)
         task = asyncio.create_task(server.serve(), name="daemon")
         for _ in range(1200):  # up to a minute for migrations + start-up
             if server.started or task.done():
