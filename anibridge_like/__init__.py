@@ -1,3 +1,3 @@
-"""anibridge_like: a Torznab indexer that answers from a local SQLite index of streaming-site catalogs."""
+"""anibridge_like: a Torznab indexer answering from a local SQLite index of site catalogs."""
 
 __version__ = "0.1.0"
