@@ -76,12 +76,16 @@ class Settings(BaseSettings):
         20, ge=1, le=10000, description="Titles' details persisted per writer unit."
     )
     listing_page_timeout_seconds: float = Field(
-        600.0, gt=0, description="Longest wait for one page of a site's title listing "
-        "(a one-page listing of 100,000 titles included) before it counts as a timeout."
+        600.0,
+        gt=0,
+        description="Longest wait for one page of a site's title listing "
+        "(a one-page listing of 100,000 titles included) before it counts as a timeout.",
     )
     detail_timeout_seconds: float = Field(
-        120.0, gt=0, description="Longest wait for one title's details (all its pages) before "
-        "the attempt counts as a timeout."
+        120.0,
+        gt=0,
+        description="Longest wait for one title's details (all its pages) before "
+        "the attempt counts as a timeout.",
     )
     refresh_interval_hours: float = Field(
         24.0,
