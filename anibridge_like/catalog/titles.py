@@ -264,12 +264,14 @@ class TitleStage:
                 pages += 1
                 next_cursor = page.next_cursor if page.has_more and page.next_cursor else None
                 items = page.items
-                starts = list(range(0, len(items), size)) or [0]
-                for start in starts:
-                    chunk = items[start : start + size]
-                    resume = next_cursor if start == starts[-1] else None
-                    await channel.put(ListingBatch(chunk, resume))
-                del items, page
+                del page
+                while True:  # hand the page on chunk by chunk, releasing what was handed on
+                    chunk = items[:size]
+                    del items[:size]
+                    await channel.put(ListingBatch(chunk, None if items else next_cursor))
+                    if not items:
+                        break
+                del items
                 if next_cursor is None:
                     return None
                 if next_cursor == cursor or pages > _MAX_PAGES:

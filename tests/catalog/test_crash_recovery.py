@@ -26,7 +26,7 @@ TITLES = 600
 SEED = 4
 
 
-def start(data_dir: Path, *extra: str) -> subprocess.Popen[str]:
+def start(data_dir: Path, *extra: str, titles: int = TITLES) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -35,7 +35,7 @@ def start(data_dir: Path, *extra: str) -> subprocess.Popen[str]:
             "--data-dir",
             str(data_dir),
             "--titles",
-            str(TITLES),
+            str(titles),
             "--seed",
             str(SEED),
             *extra,

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
 from anibridge_like.catalog.pipeline import STAGE_NAMES, build_stages
+from anibridge_like.catalog.retry import Retrier, stage_failure
 from anibridge_like.catalog.service import CatalogService, RefreshRunningError
 from anibridge_like.catalog.state import parse_iso
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.plugins.errors import PluginError, policy_for
 from anibridge_like.settings import Settings
 from tests.catalog.support import fast_settings, open_app, poll, provider, seed
 from tests.fakes.memory_provider import register_site
@@ -198,3 +200,78 @@ async def test_each_instance_is_scheduled_on_its_own_cadence(app_settings: Setti
         nightly = ctx.scheduler.get_job("catalog:nightly")
         assert isinstance(nightly.trigger, CronTrigger)
         assert (nightly.next_run_time.hour, nightly.next_run_time.minute) == (4, 0)
+
+
+# ---- the error policy, applied in one place (catalog/retry.py) --------------------------------
+@pytest.mark.parametrize(
+    ("code", "status", "retries_itself"),
+    [
+        ("rate_limited", "backing_off", True),
+        ("upstream", "backing_off", True),
+        ("timeout", "backing_off", True),
+        ("partial", "backing_off", True),
+        ("invalid_data", "failed", True),
+        ("blocked", "failed", True),
+        ("auth", "failed", True),
+        ("not_configured", "failed", False),
+    ],
+)
+def test_stage_failure_status_and_next_attempt_per_code(
+    settings: Settings, code: str, status: str, retries_itself: bool
+) -> None:
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    first = stage_failure(PluginError(code, "x"), consecutive=1, settings=settings, now=now)
+    assert first.status == status and first.error == f"{code}: x"
+    assert (first.next_attempt_at is not None) is retries_itself
+    if first.next_attempt_at is None:
+        return
+    base = policy_for(code).stage_backoff_seconds
+    assert base / 2 <= (first.next_attempt_at - now).total_seconds() <= base
+    later = stage_failure(PluginError(code, "x"), consecutive=30, settings=settings, now=now)
+    assert later.next_attempt_at is not None
+    cap = settings.stage_backoff_cap_hours * 3600
+    assert cap / 2 <= (later.next_attempt_at - now).total_seconds() <= cap  # capped, not 24 h
+
+
+def test_retry_after_longer_than_the_backoff_wins_for_the_next_attempt(settings: Settings) -> None:
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    error = PluginError("rate_limited", "slow down", retry_after=7200)
+    failure = stage_failure(error, consecutive=1, settings=settings, now=now)
+    assert failure.next_attempt_at == now + timedelta(seconds=7200)
+
+
+async def test_retrier_backs_off_exponentially_with_jitter_up_to_the_cap() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    retrier = Retrier(attempts=6, base=1.0, cap=8.0, sleep=sleep)
+    calls = 0
+
+    async def flaky() -> str:
+        nonlocal calls
+        calls += 1
+        if calls <= 6:
+            raise PluginError("upstream", "503")
+        return "ok"
+
+    assert await retrier.call(flaky, what="flaky") == "ok"
+    assert len(waits) == 6
+    for attempt, wait in enumerate(waits):
+        ceiling = min(8.0, 2.0**attempt)
+        assert ceiling / 2 <= wait <= ceiling
+    calls = 0
+    with pytest.raises(PluginError) as caught:  # no attempts left: the error goes up at once
+        await Retrier(attempts=0, base=1.0, cap=8.0, sleep=sleep).call(flaky, what="flaky")
+    assert caught.value.code == "upstream" and calls == 1
+
+
+async def test_a_non_contract_exception_from_a_plugin_counts_as_upstream() -> None:
+    async def broken() -> None:
+        raise KeyError("bug in the plugin")
+
+    retrier = Retrier(attempts=0, base=0.01, cap=0.1)
+    with pytest.raises(PluginError) as caught:
+        await retrier.call(broken, what="broken")
+    assert caught.value.code == "upstream" and "KeyError" in caught.value.message
