@@ -115,8 +115,8 @@ async def save_stage(
         else:
             sets.append(f"{name} = excluded.{name}")
     columns = ", ".join(["instance", "stage", *names])
-    placeholders = ", ".join([":instance", ":stage", *inserts])
-    sql = f"INSERT INTO stage_state ({columns}) VALUES ({placeholders})"
+    value_marks = ", ".join([":instance", ":stage", *inserts])
+    sql = f"INSERT INTO stage_state ({columns}) VALUES ({value_marks})"
     sql += " ON CONFLICT(instance, stage) DO UPDATE SET " + ", ".join(sets) if sets else ""
     if not sets:
         sql += " ON CONFLICT(instance, stage) DO NOTHING"
