@@ -47,6 +47,7 @@ from anibridge_like.catalog.state import (
     read_stage,
     save_stage,
     utcnow,
+    write_stage,
 )
 from anibridge_like.plugins.errors import PluginError
 
@@ -105,21 +106,19 @@ class DetailStage:
             return await self._nothing_due(run, state)
         attempts = int(state["attempts"]) if state else 0
 
-        async def begin(conn: aiosqlite.Connection) -> None:
-            await save_stage(
-                conn,
-                run.spec.name,
-                self.name,
-                status=StageStatus.RUNNING.value,
-                started_at=now_iso(),
-                finished_at=None,
-                listed=0,
-                persisted=0,
-                failed=0,
-                total=total,
-            )
-
-        await run.writer.run(begin, label="detail.begin")
+        await write_stage(
+            run.writer,
+            run.spec.name,
+            self.name,
+            label="detail.begin",
+            status=StageStatus.RUNNING.value,
+            started_at=now_iso(),
+            finished_at=None,
+            listed=0,
+            persisted=0,
+            failed=0,
+            total=total,
+        )
         progress = run.progress(self.name)
         progress.start(total=total)
         log.info("detail.started", due=total)
@@ -142,22 +141,19 @@ class DetailStage:
 
     async def _nothing_due(self, run: InstanceRun, state: dict[str, Any] | None) -> StageResult:
         if state is None or state["status"] != StageStatus.READY:
-
-            async def unit(conn: aiosqlite.Connection) -> None:
-                stamp = now_iso()
-                await save_stage(
-                    conn,
-                    run.spec.name,
-                    self.name,
-                    status=StageStatus.READY.value,
-                    finished_at=stamp,
-                    ready_at=stamp,
-                    attempts=0,
-                    last_error=None,
-                    next_attempt_at=None,
-                )
-
-            await run.writer.run(unit, label="detail.nothing_due")
+            stamp = now_iso()
+            await write_stage(
+                run.writer,
+                run.spec.name,
+                self.name,
+                label="detail.nothing_due",
+                status=StageStatus.READY.value,
+                finished_at=stamp,
+                ready_at=stamp,
+                attempts=0,
+                last_error=None,
+                next_attempt_at=None,
+            )
         progress = run.progress(self.name)
         if progress.status != StageStatus.READY:
             progress.start(total=0)
@@ -336,19 +332,17 @@ class DetailStage:
                 error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
             )
 
-            async def failed(conn: aiosqlite.Connection) -> None:
-                await save_stage(
-                    conn,
-                    run.spec.name,
-                    self.name,
-                    status=failure.status,
-                    finished_at=now_iso(),
-                    next_attempt_at=iso(failure.next_attempt_at),
-                    attempts="+1",
-                    last_error=failure.error,
-                )
-
-            await run.writer.run(failed, label="detail.fail")
+            await write_stage(
+                run.writer,
+                run.spec.name,
+                self.name,
+                label="detail.fail",
+                status=failure.status,
+                finished_at=now_iso(),
+                next_attempt_at=iso(failure.next_attempt_at),
+                attempts="+1",
+                last_error=failure.error,
+            )
             progress.note = failure.error
             progress.finish(failure.status)
             run.log.warning(
@@ -365,21 +359,19 @@ class DetailStage:
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
 
-        async def ready(conn: aiosqlite.Connection) -> None:
-            stamp = now_iso()
-            await save_stage(
-                conn,
-                run.spec.name,
-                self.name,
-                status=StageStatus.READY.value,
-                finished_at=stamp,
-                ready_at=stamp,
-                attempts=0,
-                last_error=note,
-                next_attempt_at=iso(tally.earliest_retry),
-            )
-
-        await run.writer.run(ready, label="detail.ready")
+        stamp = now_iso()
+        await write_stage(
+            run.writer,
+            run.spec.name,
+            self.name,
+            label="detail.ready",
+            status=StageStatus.READY.value,
+            finished_at=stamp,
+            ready_at=stamp,
+            attempts=0,
+            last_error=note,
+            next_attempt_at=iso(tally.earliest_retry),
+        )
         progress.note = note
         progress.finish(StageStatus.READY)
         run.log.info(

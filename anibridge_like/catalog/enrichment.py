@@ -35,6 +35,7 @@ from anibridge_like.catalog.state import (
     read_stage,
     save_stage,
     utcnow,
+    write_stage,
 )
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
@@ -106,21 +107,19 @@ class CanonicalEnrichment:
             return StageResult(StageStatus.READY, skipped=True)
         attempts = int(state["attempts"]) if state else 0
 
-        async def begin(conn: aiosqlite.Connection) -> None:
-            await save_stage(
-                conn,
-                run.spec.name,
-                self.name,
-                status=StageStatus.RUNNING.value,
-                started_at=now_iso(),
-                finished_at=None,
-                listed=0,
-                persisted=0,
-                failed=0,
-                total=total,
-            )
-
-        await run.writer.run(begin, label="canonical.begin")
+        await write_stage(
+            run.writer,
+            run.spec.name,
+            self.name,
+            label="canonical.begin",
+            status=StageStatus.RUNNING.value,
+            started_at=now_iso(),
+            finished_at=None,
+            listed=0,
+            persisted=0,
+            failed=0,
+            total=total,
+        )
         progress.start(total=total)
         log.info("canonical.started", due=total, metadata=[r.name for r in scope])
         chunks: Channel[list[int]] = Channel(2, name="canonical")
@@ -216,17 +215,15 @@ class CanonicalEnrichment:
             await self._counts(run, tally)
 
     async def _counts(self, run: InstanceRun, tally: dict[str, int]) -> None:
-        async def unit(conn: aiosqlite.Connection) -> None:
-            await save_stage(
-                conn,
-                run.spec.name,
-                self.name,
-                persisted=tally["done"],
-                failed=tally["failed"],
-                listed=tally["done"] + tally["failed"],
-            )
-
-        await run.writer.run(unit, label="canonical.counts")
+        await write_stage(
+            run.writer,
+            run.spec.name,
+            self.name,
+            label="canonical.counts",
+            persisted=tally["done"],
+            failed=tally["failed"],
+            listed=tally["done"] + tally["failed"],
+        )
 
     async def _ready(
         self, run: InstanceRun, done: int, failed: int, *, note: str | None, reset_counts: bool
@@ -254,19 +251,17 @@ class CanonicalEnrichment:
             error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
         )
 
-        async def unit(conn: aiosqlite.Connection) -> None:
-            await save_stage(
-                conn,
-                run.spec.name,
-                self.name,
-                status=failure.status,
-                finished_at=now_iso(),
-                next_attempt_at=iso(failure.next_attempt_at),
-                attempts="+1",
-                last_error=failure.error,
-            )
-
-        await run.writer.run(unit, label="canonical.fail")
+        await write_stage(
+            run.writer,
+            run.spec.name,
+            self.name,
+            label="canonical.fail",
+            status=failure.status,
+            finished_at=now_iso(),
+            next_attempt_at=iso(failure.next_attempt_at),
+            attempts="+1",
+            last_error=failure.error,
+        )
         progress = run.progress(self.name)
         progress.note = failure.error
         progress.finish(failure.status)

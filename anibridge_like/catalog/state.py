@@ -25,6 +25,7 @@ from typing import Any
 import aiosqlite
 
 from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.writer import Writer
 
 
 class StageName(StrEnum):
@@ -121,6 +122,17 @@ async def save_stage(
     if not sets:
         sql += " ON CONFLICT(instance, stage) DO NOTHING"
     await conn.execute(sql, params)
+
+
+async def write_stage(
+    writer: Writer, instance: str, stage: StageName | str, *, label: str, **values: Any
+) -> None:
+    """:func:`save_stage` as a writer unit of its own (the common case of a state change)."""
+
+    async def unit(conn: aiosqlite.Connection) -> None:
+        await save_stage(conn, instance, stage, **values)
+
+    await writer.run(unit, label=label)
 
 
 async def read_stage(

@@ -44,6 +44,7 @@ from anibridge_like.catalog.state import (
     read_stage,
     save_stage,
     utcnow,
+    write_stage,
 )
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import TitleItem
@@ -157,26 +158,24 @@ class TitleStage:
         ):
             return StageResult(StageStatus.READY, skipped=True)
 
-        async def adopt(conn: aiosqlite.Connection) -> None:
-            stamp = now_iso()
-            await save_stage(
-                conn,
-                run.spec.name,
-                self.name,
-                status=StageStatus.READY.value,
-                live_generation=sibling["live_generation"],
-                listed=sibling["listed"],
-                persisted=sibling["persisted"],
-                failed=0,
-                finished_at=sibling["finished_at"],
-                started_at=stamp,
-                ready_at=stamp,
-                attempts=0,
-                last_error=None,
-                next_attempt_at=None,
-            )
-
-        await run.writer.run(adopt, label="title.adopt")
+        stamp = now_iso()
+        await write_stage(
+            run.writer,
+            run.spec.name,
+            self.name,
+            label="title.adopt",
+            status=StageStatus.READY.value,
+            live_generation=sibling["live_generation"],
+            listed=sibling["listed"],
+            persisted=sibling["persisted"],
+            failed=0,
+            finished_at=sibling["finished_at"],
+            started_at=stamp,
+            ready_at=stamp,
+            attempts=0,
+            last_error=None,
+            next_attempt_at=None,
+        )
         progress = run.progress(self.name)
         progress.start(total=sibling["persisted"], done=sibling["persisted"])
         progress.note = f"shares the listing of instance {sibling['instance']}"
