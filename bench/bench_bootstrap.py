@@ -287,22 +287,11 @@ def main() -> int:
     parser.add_argument("--title-batch", type=int, default=1000)
     parser.add_argument("--detail-batch", type=int, default=20)
     parser.add_argument("--rss-limit-mb", type=float, default=None)
-    parser.add_argument(
-        "--skip-sniffio-lookup",
-        action="store_true",
-        help="pre-mark the absent `sniffio` module as missing (httpcore otherwise searches "
-        "the import path for it on every request)",
-    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.titles, args.episodes, args.seed)
         return 0
-    if args.skip_sniffio_lookup and "sniffio" not in sys.modules:
-        try:
-            import sniffio  # noqa: F401
-        except ImportError:
-            sys.modules["sniffio"] = None  # type: ignore[assignment]
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
