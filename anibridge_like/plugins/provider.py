@@ -33,6 +33,13 @@ SPECIAL_SEASON = 0
 """Season number of specials, as TVDB numbers them."""
 
 
+def episode_kind(season: int) -> EpisodeKind:
+    """The kind of an entry from the season it is filed under (films -1, specials 0)."""
+    if season == FILM_SEASON:
+        return "film"
+    return "special" if season == SPECIAL_SEASON else "episode"
+
+
 class Language(StrEnum):
     """The fixed vocabulary of audio/subtitle variants; values are stored in the database."""
 

@@ -13,11 +13,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import (
     FILM_SEASON,
-    SPECIAL_SEASON,
     Episode,
-    EpisodeKind,
     Language,
     TitleItem,
+    episode_kind,
 )
 from anibridge_like.providers.http import challenge_marker
 
@@ -193,12 +192,6 @@ def _season_of_href(href: str) -> int | None:
     return FILM_SEASON if match.group(2) else int(match.group(1))
 
 
-def _episode_kind(season: int) -> EpisodeKind:
-    if season == FILM_SEASON:
-        return "film"
-    return "special" if season == SPECIAL_SEASON else "episode"
-
-
 def parse_episode_table(
     tree: LexborHTMLParser, season: int, where: str, html: str = ""
 ) -> list[Episode]:
@@ -240,7 +233,7 @@ def parse_episode_table(
             Episode(
                 season=season,
                 number=number,
-                kind=_episode_kind(season),
+                kind=episode_kind(season),
                 titles=titles,
                 languages=frozenset(languages),
             )

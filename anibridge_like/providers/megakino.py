@@ -41,15 +41,13 @@ from pydantic import Field
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import (
-    FILM_SEASON,
-    SPECIAL_SEASON,
     Episode,
-    EpisodeKind,
     Language,
     ProviderCapabilities,
     TitleDetail,
     TitleItem,
     TitlePage,
+    episode_kind,
 )
 from anibridge_like.providers.fanout import gather_all
 from anibridge_like.providers.http import HttpProviderConfig, PoliteClient
@@ -80,12 +78,6 @@ class MegakinoConfig(HttpProviderConfig):
         description="A listing call returns after the child sitemap that brings it to this "
         "many titles (the cursor resumes at the next child).",
     )
-
-
-def _kind(season: int) -> EpisodeKind:
-    if season == FILM_SEASON:
-        return "film"
-    return "special" if season == SPECIAL_SEASON else "episode"
 
 
 class MegakinoProvider:
@@ -222,7 +214,7 @@ class MegakinoProvider:
             Episode(
                 season=ep.season,
                 number=ep.number,
-                kind=_kind(ep.season),
+                kind=episode_kind(ep.season),
                 titles=ep.titles,
                 languages=ep.languages,
             )

@@ -34,15 +34,13 @@ from pydantic import Field
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import (
-    FILM_SEASON,
-    SPECIAL_SEASON,
     Episode,
-    EpisodeKind,
     Language,
     ProviderCapabilities,
     TitleDetail,
     TitleItem,
     TitlePage,
+    episode_kind,
 )
 from anibridge_like.providers.fanout import gather_all
 from anibridge_like.providers.http import HttpProviderConfig, PoliteClient
@@ -73,12 +71,6 @@ class StoConfig(HttpProviderConfig):
         description="Fetch every episode page to read its languages (one request per "
         "episode); when off, episodes are stored without languages.",
     )
-
-
-def _kind(season: int) -> EpisodeKind:
-    if season == FILM_SEASON:
-        return "film"
-    return "special" if season == SPECIAL_SEASON else "episode"
 
 
 class StoProvider:
@@ -158,7 +150,7 @@ class StoProvider:
             Episode(
                 season=link.season,
                 number=link.number,
-                kind=_kind(link.season),
+                kind=episode_kind(link.season),
                 titles=link.titles,
                 languages=langs,
             )
