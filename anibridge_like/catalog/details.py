@@ -45,6 +45,7 @@ from anibridge_like.catalog.state import (
     now_iso,
     parse_iso,
     read_stage,
+    run_started,
     save_stage,
     utcnow,
     write_stage,
@@ -111,13 +112,7 @@ class DetailStage:
             run.spec.name,
             self.name,
             label="detail.begin",
-            status=StageStatus.RUNNING.value,
-            started_at=now_iso(),
-            finished_at=None,
-            listed=0,
-            persisted=0,
-            failed=0,
-            total=total,
+            **run_started(total),
         )
         progress = run.progress(self.name)
         progress.start(total=total)

@@ -33,6 +33,7 @@ from anibridge_like.catalog.state import (
     now_iso,
     parse_iso,
     read_stage,
+    run_started,
     save_stage,
     utcnow,
     write_stage,
@@ -112,13 +113,7 @@ class CanonicalEnrichment:
             run.spec.name,
             self.name,
             label="canonical.begin",
-            status=StageStatus.RUNNING.value,
-            started_at=now_iso(),
-            finished_at=None,
-            listed=0,
-            persisted=0,
-            failed=0,
-            total=total,
+            **run_started(total),
         )
         progress.start(total=total)
         log.info("canonical.started", due=total, metadata=[r.name for r in scope])

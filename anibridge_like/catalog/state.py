@@ -124,6 +124,19 @@ async def save_stage(
     await conn.execute(sql, params)
 
 
+def run_started(total: int, done: int = 0, stamp: str | None = None) -> dict[str, Any]:
+    """The ``stage_state`` columns of a run that starts now, its counts starting at ``done``."""
+    return {
+        "status": StageStatus.RUNNING.value,
+        "started_at": stamp or now_iso(),
+        "finished_at": None,
+        "listed": done,
+        "persisted": done,
+        "failed": 0,
+        "total": total,
+    }
+
+
 async def write_stage(
     writer: Writer, instance: str, stage: StageName | str, *, label: str, **values: Any
 ) -> None:

@@ -42,6 +42,7 @@ from anibridge_like.catalog.state import (
     now_iso,
     parse_iso,
     read_stage,
+    run_started,
     save_stage,
     utcnow,
     write_stage,
@@ -206,13 +207,7 @@ class TitleStage:
                     conn,
                     instance,
                     self.name,
-                    status=StageStatus.RUNNING.value,
-                    started_at=stamp,
-                    finished_at=None,
-                    listed=staged,
-                    persisted=staged,
-                    failed=0,
-                    total=estimate,
+                    **run_started(estimate, staged, stamp),
                 )
                 return _Plan(int(gen), cursor, staged, estimate, attempts)
         rows = await conn.execute_fetchall(
@@ -236,13 +231,7 @@ class TitleStage:
             conn,
             instance,
             self.name,
-            status=StageStatus.RUNNING.value,
-            started_at=stamp,
-            finished_at=None,
-            listed=0,
-            persisted=0,
-            failed=0,
-            total=estimate,
+            **run_started(estimate, 0, stamp),
             staging_generation=generation,
             cursor=None,
         )
