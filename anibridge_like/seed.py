@@ -151,12 +151,14 @@ def parse_seed(
         data = {}
     if not isinstance(data, dict):
         raise SeedError(source, [SeedIssue("<root>", "the seed must be a mapping")])
+    issues: list[SeedIssue] = []
     try:
         seed = Seed.model_validate(data)
+        positions = _Positions(list(range(len(seed.libraries))), list(range(len(seed.plugins))))
     except ValidationError as exc:
         issues = [SeedIssue(_yaml_path(tuple(err["loc"])), err["msg"]) for err in exc.errors()]
-        raise SeedError(source, issues) from None
-    issues = _check(seed, registry, env)
+        seed, positions = _salvage(data)
+    issues += _check(seed, registry, env, positions, _raw_slugs(data))
     if issues:
         raise SeedError(source, issues)
     libraries = [
@@ -173,25 +175,67 @@ def parse_seed(
     return seed.model_copy(update={"libraries": libraries})
 
 
-def _check(seed: Seed, registry: Registry, env: Mapping[str, str]) -> list[SeedIssue]:
+@dataclass(frozen=True, slots=True)
+class _Positions:
+    """Where each validated library/plugin stands in the YAML lists (for error paths)."""
+
+    libraries: list[int]
+    plugins: list[int]
+
+
+def _salvage(data: dict[str, Any]) -> tuple[Seed, _Positions]:
+    """The entries that validate on their own, so their cross-checks are reported too when
+    other entries have type errors (every error is listed at once)."""
+    kept: dict[str, list[Any]] = {"libraries": [], "plugins": []}
+    positions = _Positions([], [])
+    for key, model, where in (
+        ("libraries", LibrarySeed, positions.libraries),
+        ("plugins", PluginSeed, positions.plugins),
+    ):
+        raw = data.get(key)
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            try:
+                kept[key].append(model.model_validate(item))
+            except ValidationError:
+                continue
+            where.append(i)
+    return Seed(libraries=kept["libraries"], plugins=kept["plugins"]), positions
+
+
+def _raw_slugs(data: dict[str, Any]) -> set[str]:
+    raw = data.get("libraries")
+    return {
+        item["slug"]
+        for item in (raw if isinstance(raw, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("slug"), str)
+    }
+
+
+def _check(
+    seed: Seed,
+    registry: Registry,
+    env: Mapping[str, str],
+    positions: _Positions,
+    known_slugs: set[str],
+) -> list[SeedIssue]:
     from apscheduler.triggers.cron import CronTrigger
 
     issues: list[SeedIssue] = []
     slugs: set[str] = set()
-    for i, lib in enumerate(seed.libraries):
+    for i, lib in zip(positions.libraries, seed.libraries, strict=True):
         if lib.slug in slugs:
             issues.append(SeedIssue(f"libraries[{i}].slug", f"duplicate library {lib.slug!r}"))
         slugs.add(lib.slug)
         if lib.api_key and lib.api_key_env:
             issues.append(SeedIssue(f"libraries[{i}]", "set api_key or api_key_env, not both"))
     names: set[str] = set()
-    for i, plugin in enumerate(seed.plugins):
+    for i, plugin in zip(positions.plugins, seed.plugins, strict=True):
         where = f"plugins[{i}]"
         if plugin.name in names:
             issues.append(SeedIssue(f"{where}.name", f"duplicate instance {plugin.name!r}"))
         names.add(plugin.name)
         for j, slug in enumerate(plugin.libraries or []):
-            if slug not in slugs:
+            if slug not in known_slugs:
                 issues.append(SeedIssue(f"{where}.libraries[{j}]", f"unknown library {slug!r}"))
         if plugin.refresh_cron is not None:
             try:

@@ -51,8 +51,10 @@ def test_check_config_lists_every_error_with_its_path(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(seed))
     result = _run("check-config", "--seed", str(path), env={"ANIBRIDGE_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1
+    assert "3 error(s)" in result.stderr
     assert "libraries[0].kind" in result.stderr
-    assert "3 error(s)" in result.stderr or "1 error(s)" in result.stderr
+    assert "plugins[0].libraries[0]: unknown library 'animee'" in result.stderr
+    assert "plugins[1].implementation: unknown provider implementation 'nosuch'" in result.stderr
 
 
 def test_check_config_names_bad_env_variables(tmp_path: Path) -> None:

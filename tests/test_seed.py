@@ -174,6 +174,18 @@ def test_every_error_is_listed_at_once() -> None:
     assert len(info.value.issues) == 3
 
 
+def test_type_errors_do_not_hide_cross_reference_errors() -> None:
+    data = _seed_data()
+    data["libraries"][2]["kind"] = "cartoons"  # a type error in one entry …
+    data["plugins"][1]["enabled"] = "sometimes"  # … and in another
+    data["plugins"][0]["libraries"] = ["nope"]  # … while a valid entry has a bad reference
+    data["plugins"][2]["libraries"] = ["series", "movies"]  # the broken library still exists
+    with pytest.raises(SeedError) as info:
+        parse_seed(data, REGISTRY, environ={})
+    paths = sorted(issue.path for issue in info.value.issues)
+    assert paths == ["libraries[2].kind", "plugins[0].libraries[0]", "plugins[1].enabled"]
+
+
 async def test_invalid_seed_is_not_half_applied(writer: Writer, readers: ReaderPool) -> None:
     await _reconcile(writer, _seed_data())
     data = _seed_data()
