@@ -4,8 +4,11 @@ For each title that came back: title/kind/year corrected from the detail page, a
 episodes upserted (the site's numbering), episodes the site no longer lists removed, language
 rows added or removed. ``episode_languages.first_seen`` is the release's pubDate: an existing
 (episode, language) row keeps its value, a language that newly appears gets *now*.
-A title whose content changed (episodes added or removed, title/kind/year changed) becomes due
-for the canonical stage again. Failed titles get their failure counted and a next attempt.
+Ids the page links (``TitleDetail.external_ids``) are upserted into ``title_external_ids`` (only
+the namespaces :data:`ID_NAMESPACES`; others are logged and skipped; a row is written only when
+its value changed; an id the page no longer links is kept). A title whose content changed
+(episodes added or removed, title/kind/year or an explicit id changed) becomes due for the
+canonical stage again. Failed titles get their failure counted and a next attempt.
 
 All statements are ``executemany`` over rows sorted by key; id lists travel as one JSON
 parameter (``json_each``), so a batch is a handful of statements whatever its size.
@@ -20,11 +23,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
+import structlog
 
 from anibridge_like.catalog.state import iso
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.provider import TitleDetail
 
+log = structlog.get_logger(__name__)
+
+ID_NAMESPACES = frozenset({"tvdb", "tmdb", "imdb", "anilist", "mal"})
+"""The namespaces ``title_external_ids`` stores (what the canonical stage compares)."""
 _KINDS = frozenset({"series", "movie"})
 _EPISODE_KINDS = frozenset({"episode", "special", "film"})
 
@@ -150,6 +158,7 @@ async def _persist_good(
             "INSERT OR IGNORE INTO title_aliases (title_id, alias) VALUES (?, ?)",
             sorted(set(alias_rows)),
         )
+    changed |= await _persist_external_ids(conn, [o for o in good if o.title_id in current], ids)
     existing = {
         (int(r[1]), int(r[2]), int(r[3])): int(r[0])
         for r in await conn.execute_fetchall(
@@ -212,6 +221,43 @@ async def _persist_good(
             "DELETE FROM episode_languages WHERE episode_id = ? AND language = ?", old_langs
         )
     return changed
+
+
+async def _persist_external_ids(
+    conn: aiosqlite.Connection, good: Sequence[DetailOutcome], ids: str
+) -> set[int]:
+    """Upsert the linked ids whose value changed; returns the titles that got a changed id."""
+    have = {
+        (int(r[0]), str(r[1])): str(r[2])
+        for r in await conn.execute_fetchall(
+            "SELECT title_id, namespace, value FROM title_external_ids"
+            " WHERE title_id IN (SELECT value FROM json_each(?))",
+            (ids,),
+        )
+    }
+    rows: dict[tuple[int, str], str] = {}
+    for o in good:
+        assert o.detail is not None
+        for namespace, raw in o.detail.external_ids.items():
+            value = str(raw).strip()
+            if namespace not in ID_NAMESPACES or not value:
+                log.debug(
+                    "detail.external_id_ignored",
+                    title_id=o.title_id,
+                    slug=o.slug,
+                    namespace=namespace,
+                    value=value,
+                )
+                continue
+            if have.get((o.title_id, namespace)) != value:
+                rows[(o.title_id, namespace)] = value
+    if rows:
+        await conn.executemany(
+            "INSERT INTO title_external_ids (title_id, namespace, value) VALUES (?, ?, ?)"
+            " ON CONFLICT(title_id, namespace) DO UPDATE SET value = excluded.value",
+            [(tid, ns, rows[(tid, ns)]) for tid, ns in sorted(rows)],
+        )
+    return {tid for tid, _ns in rows}
 
 
 def refresh_time(now: datetime, hours: float, title_id: int) -> datetime:

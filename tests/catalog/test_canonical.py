@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 import pytest
 
 from anibridge_like.catalog.canonical import CanonicalResult, CanonicalStage
+from anibridge_like.catalog.episodes import DetailOutcome, persist_details
 from anibridge_like.catalog.overrides import MappingOverride, apply_overrides, put_override
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.plugins.metadata import MetadataInstance
+from anibridge_like.plugins.provider import Episode, TitleDetail
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
@@ -362,3 +365,49 @@ async def test_a_cached_series_is_refetched_once_when_site_episodes_are_missing(
     new_paths = fakes.skyhook.control.paths[len(before) :]
     assert new_paths == [f"/v1/tvdb/shows/en/{t.tvdb_id}"]  # searches came from the cache
     assert again.mapped == 1
+
+
+async def test_an_imdb_id_linked_by_the_site_maps_a_title_its_name_and_year_cannot(
+    writer: Writer, readers: ReaderPool, fast: Settings
+) -> None:
+    # SkyHook candidates carry the show's imdb id, so a linked imdb id decides among the shows
+    # the name search returns. Both titles below say a year ten years off (name 100, year -35:
+    # unmatched by name); only the one whose page links the imdb id gets mapped.
+    linked, bare = [t for t in SERIES if t.tvdb_id and t.imdb_id and t.year][:2]
+    ids = await index_catalog(writer, SERIES, [linked.index, bare.index])
+
+    async def detail_unit(conn: aiosqlite.Connection) -> None:
+        await conn.execute("DELETE FROM title_aliases")
+        outcomes = [
+            DetailOutcome(
+                ids[t.slug],
+                t.slug,
+                0,
+                detail=TitleDetail(
+                    slug=t.slug,
+                    title=t.canonical_title,
+                    year=t.year + 10,
+                    episodes=[Episode(e.season, e.number, kind=e.kind) for e in t.episodes],
+                    external_ids={"imdb": t.imdb_id} if t is linked else {},
+                ),
+            )
+            for t in (linked, bare)
+            if t.year is not None and t.imdb_id is not None
+        ]
+        await persist_details(conn, outcomes, moment=datetime.now(UTC), refresh_hours=24.0)
+
+    await writer.run(detail_unit)
+    fakes = build_fakes(SERIES)
+    async with instances(fakes) as metadata:
+        await run_stage(writer, readers, metadata, fast, list(ids.values()))
+    rows = await series_rows(readers)
+    got, control = rows[ids[linked.slug]], rows[ids[bare.slug]]
+    assert control["status"] not in SERVED, control["reason"]
+    assert got["status"] == "confirmed", got["reason"]
+    assert f"explicit id imdb={linked.imdb_id}" in got["reason"]
+    assert (got["tvdb_id"], got["imdb_id"]) == (linked.tvdb_id, linked.imdb_id)
+    served = await readers.fetchall(
+        "SELECT COUNT(*) AS n FROM episode_mappings WHERE title_id = ? AND status IN (?, ?)",
+        (ids[linked.slug], *SERVED),
+    )
+    assert served[0]["n"] > 0

@@ -208,3 +208,46 @@ async def test_detail_corrects_title_and_year_from_the_title_page(env: Env) -> N
     await env.refresh("mem", stages=[DetailStage()])
     row = (await env.rows("SELECT title, year FROM titles WHERE slug = ?", (slug,)))[0]
     assert row == {"title": "Corrected Real Title", "year": site.catalog.title(2).year}
+
+
+async def test_linked_external_ids_are_stored_and_a_changed_id_makes_the_title_due(
+    env: Env,
+) -> None:
+    site = await bootstrap(env, 6, flavor_site="sto")
+    linked, other = site.catalog.slugs[1], site.catalog.slugs[4]
+    site.external_ids[linked] = {"imdb": "tt0944947", "tvdb": "121361", "trakt": "1390"}
+    site.external_ids[other] = {"tmdb": "1399"}
+    await env.refresh("mem", stages=TITLE_DETAIL)
+    stored = "SELECT t.slug, x.namespace, x.value FROM title_external_ids x JOIN titles t" + (
+        " ON t.id = x.title_id ORDER BY t.slug, x.namespace"
+    )
+    want = sorted(
+        [
+            {"slug": linked, "namespace": "imdb", "value": "tt0944947"},
+            {"slug": linked, "namespace": "tvdb", "value": "121361"},
+            {"slug": other, "namespace": "tmdb", "value": "1399"},
+        ],
+        key=lambda r: (r["slug"], r["namespace"]),
+    )
+    assert await env.rows(stored) == want  # "trakt" is not a stored namespace
+
+    async def due(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE title_state SET detail_next_at = '2000-01-01T00:00:00.000Z'")
+        await conn.execute("UPDATE title_state SET canonical_status = 'ok'")
+
+    # unchanged ids: nothing becomes due for the canonical stage
+    await env.writer.run(due)
+    await env.refresh("mem", stages=TITLE_DETAIL)
+    pending = (
+        "SELECT t.slug FROM title_state s JOIN titles t ON t.id = s.title_id"
+        " WHERE s.canonical_status = 'pending' ORDER BY t.slug"
+    )
+    assert await env.rows(pending) == []
+    # a changed imdb id is written and makes (only) that title due again
+    site.external_ids[linked] = {"imdb": "tt0903747", "tvdb": "121361"}
+    await env.writer.run(due)
+    await env.refresh("mem", stages=TITLE_DETAIL)
+    assert await env.rows(pending) == [{"slug": linked}]
+    rows = await env.rows(stored)
+    assert {"slug": linked, "namespace": "imdb", "value": "tt0903747"} in rows
+    assert len(rows) == 3

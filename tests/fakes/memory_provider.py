@@ -74,6 +74,8 @@ class MemorySite:
     renamed: dict[str, str] = field(default_factory=dict)
     extra_languages: dict[tuple[str, int, int], set[Language]] = field(default_factory=dict)
     removed_episodes: set[tuple[str, int, int]] = field(default_factory=set)
+    external_ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Opt-in: ids a title's detail page links (slug → ``TitleDetail.external_ids``)."""
     on_list_page: Callable[[int], None] | None = None
     active: Counter[int] = field(default_factory=Counter)
     """Calls in flight per provider object (two instances of one site = two objects)."""
@@ -146,6 +148,7 @@ class MemorySite:
             aliases=truth.aliases,
             year=truth.year,
             episodes=episodes,
+            external_ids=dict(self.external_ids.get(truth.slug, {})),
         )
 
 

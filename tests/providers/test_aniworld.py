@@ -198,6 +198,18 @@ async def test_detail_fetches_one_page_per_season_and_matches_the_catalog(
     assert detail.year == gen.year and detail.aliases == gen.aliases
 
 
+async def test_detail_external_ids_are_the_linked_imdb_id_or_none(
+    client: httpx.AsyncClient,
+) -> None:
+    provider = provider_for(client)
+    linked = [t for t in CATALOG if t.imdb_id][:3]
+    unlinked = [t for t in CATALOG if not t.imdb_id]
+    assert linked and unlinked  # the catalog has both kinds of series page
+    for gen in (*linked, *unlinked):
+        detail = await provider.fetch_detail(gen.slug)
+        assert dict(detail.external_ids) == ({"imdb": gen.imdb_id} if gen.imdb_id else {})
+
+
 async def test_streamed_and_loaded_listing_agree(client: httpx.AsyncClient) -> None:
     streamed = await provider_for(client).list_titles(None)
     loaded = await provider_for(client, stream_listing=False).list_titles("")

@@ -70,8 +70,8 @@ def assert_detail_matches(detail: TitleDetail, gen: GenTitle) -> None:
         assert set(detail.aliases) == set(gen.aliases)
     if detail.year is not None:
         assert detail.year == gen.year
-    if "imdb" in detail.external_ids:
-        assert detail.external_ids["imdb"] == gen.imdb_id
+    # the page links the IMDb id exactly when the truth has one (absent link = no ids)
+    assert dict(detail.external_ids) == ({"imdb": gen.imdb_id} if gen.imdb_id else {})
     got = {(e.season, e.number): e for e in detail.episodes}
     assert len(got) == len(detail.episodes), "duplicate (season, number) in a detail"
     want = {(e.season, e.number): e for e in gen.episodes}
