@@ -171,9 +171,6 @@ class GeneratedCatalog:
     def slugs(self) -> list[str]:
         return self._slugs
 
-    def index_of(self, slug: str) -> int | None:
-        return self._index_by_slug.get(slug)
-
     def by_slug(self, slug: str) -> GenTitle | None:
         i = self._index_by_slug.get(slug)
         return None if i is None else self.title(i)

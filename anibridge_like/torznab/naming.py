@@ -115,10 +115,6 @@ def release_parts(hit: Hit, anime: bool) -> tuple[str, str, str]:
     return "", name, f" {episode} {lang} 1080p WEB-DL x264-{group}"
 
 
-def release_title(hit: Hit, anime: bool) -> str:
-    return "".join(release_parts(hit, anime))
-
-
 def info_hash(site: str, slug: str, season: int, number: int, language: str) -> str:
     key = f"anibridge|{site}|{slug}|{season}|{number}|{language}"
     return hashlib.sha1(key.encode()).hexdigest()

@@ -73,10 +73,6 @@ class TextAttempt:
     absolute: int | None = None
     years: tuple[int, int] | None = None
 
-    @property
-    def narrows_episodes(self) -> bool:
-        return any(x is not None for x in (self.season, self.episode, self.absolute))
-
 
 def text_attempts(q: str, params: Params, series: bool, movies: bool) -> list[TextAttempt]:
     words = fold_words(q)
