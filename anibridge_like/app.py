@@ -23,7 +23,8 @@ from anibridge_like import __version__
 from anibridge_like.api import admin, health
 from anibridge_like.context import AppContext
 from anibridge_like.plugins.registry import Registry
-from anibridge_like.seed import Seed, load_seed, make_reconcile_unit
+from anibridge_like.reconcile import make_reconcile_unit
+from anibridge_like.seed import Seed, load_seed
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.migrate import apply_migrations

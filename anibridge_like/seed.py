@@ -2,20 +2,18 @@
 and reconciled into the database on every start.
 
 ``load_seed`` returns a :class:`Seed` or raises :class:`SeedError` listing **every** problem with
-its YAML path (``plugins[1].libraries[0]: unknown library 'animee'``). ``reconcile_seed`` applies
-the seed in one writer unit: added, changed and removed entries; running it again changes nothing.
+its YAML path (``plugins[1].libraries[0]: unknown library 'animee'``).
+:mod:`anibridge_like.reconcile` applies a seed to the database.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import aiosqlite
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -288,138 +286,3 @@ def load_seed(
     except yaml.YAMLError as exc:
         raise SeedError(str(path), [SeedIssue("<yaml>", str(exc))]) from None
     return parse_seed(data, registry, source=str(path), environ=environ)
-
-
-# ---- reconcile --------------------------------------------------------------------------------
-@dataclass
-class ReconcileReport:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    @property
-    def noop(self) -> bool:
-        return not (self.added or self.changed or self.removed)
-
-
-def _provider_site(registry: Registry, plugin: PluginSeed, env: Mapping[str, str]) -> str | None:
-    if plugin.kind != "provider":
-        return None
-    impl = registry.get("provider", plugin.implementation)
-    config = impl.config_model.model_validate(resolve_env(plugin.config, env))
-    site = getattr(config, "site", None)
-    return str(site) if site else str(impl.capabilities.site)
-
-
-def make_reconcile_unit(
-    seed: Seed, registry: Registry, environ: Mapping[str, str] | None = None
-) -> Any:
-    """A writer unit applying ``seed`` to the database; returns a ReconcileReport."""
-    env = os.environ if environ is None else environ
-    lib_rows = {
-        lib.slug: (
-            lib.name,
-            lib.kind,
-            json.dumps(lib.categories),
-            json.dumps([str(x) for x in lib.languages]),
-            lib.api_key,
-        )
-        for lib in seed.libraries
-    }
-    plugin_rows = {
-        p.name: (
-            p.implementation,
-            p.kind,
-            _provider_site(registry, p, env),
-            int(p.enabled),
-            json.dumps(p.config, sort_keys=True),
-            int(p.libraries is None),
-            p.refresh_interval_hours,
-            p.refresh_cron,
-        )
-        for p in seed.plugins
-    }
-    scopes = {p.name: sorted(set(p.libraries or [])) for p in seed.plugins}
-
-    async def unit(conn: aiosqlite.Connection) -> ReconcileReport:
-        report = ReconcileReport()
-        current = {
-            r[0]: tuple(r[1:])
-            for r in await conn.execute_fetchall(
-                "SELECT slug, name, kind, categories, languages, api_key FROM libraries"
-            )
-        }
-        for slug in sorted(set(current) - set(lib_rows)):
-            await conn.execute("DELETE FROM libraries WHERE slug = ?", (slug,))
-            report.removed.append(f"library {slug}")
-        for slug, row in lib_rows.items():
-            if slug not in current:
-                await conn.execute(
-                    "INSERT INTO libraries(slug, name, kind, categories, languages, api_key)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (slug, *row),
-                )
-                report.added.append(f"library {slug}")
-            elif current[slug] != row:
-                await conn.execute(
-                    "UPDATE libraries SET name=?, kind=?, categories=?, languages=?, api_key=?"
-                    " WHERE slug=?",
-                    (*row, slug),
-                )
-                report.changed.append(f"library {slug}")
-        current_p = {
-            r[0]: tuple(r[1:])
-            for r in await conn.execute_fetchall(
-                "SELECT name, implementation, kind, site, enabled, config, all_libraries,"
-                " refresh_interval_hours, refresh_cron FROM plugin_instances"
-            )
-        }
-        current_scope: dict[str, list[str]] = {}
-        for name, slug in await conn.execute_fetchall(
-            "SELECT p.name, l.slug FROM plugin_instance_libraries s"
-            " JOIN plugin_instances p ON p.id = s.instance_id"
-            " JOIN libraries l ON l.id = s.library_id ORDER BY l.slug"
-        ):
-            current_scope.setdefault(name, []).append(slug)
-        for name in sorted(set(current_p) - set(plugin_rows)):
-            await conn.execute("DELETE FROM plugin_instances WHERE name = ?", (name,))
-            report.removed.append(f"plugin {name}")
-        for name, prow in plugin_rows.items():
-            if name not in current_p:
-                await conn.execute(
-                    "INSERT INTO plugin_instances(name, implementation, kind, site, enabled,"
-                    " config, all_libraries, refresh_interval_hours, refresh_cron)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (name, *prow),
-                )
-                report.added.append(f"plugin {name}")
-            elif current_p[name] != prow or current_scope.get(name, []) != scopes[name]:
-                await conn.execute(
-                    "UPDATE plugin_instances SET implementation=?, kind=?, site=?, enabled=?,"
-                    " config=?, all_libraries=?, refresh_interval_hours=?, refresh_cron=?"
-                    " WHERE name=?",
-                    (*prow, name),
-                )
-                report.changed.append(f"plugin {name}")
-            else:
-                continue
-            await conn.execute(
-                "DELETE FROM plugin_instance_libraries WHERE instance_id ="
-                " (SELECT id FROM plugin_instances WHERE name = ?)",
-                (name,),
-            )
-            await conn.executemany(
-                "INSERT INTO plugin_instance_libraries(instance_id, library_id)"
-                " SELECT p.id, l.id FROM plugin_instances p, libraries l"
-                " WHERE p.name = ? AND l.slug = ?",
-                [(name, slug) for slug in scopes[name]],
-            )
-        # Always applied (idempotent): removing the last seed override must unpin it too.
-        from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
-
-        overrides = [MappingOverride.model_validate(raw) for raw in seed.mapping_overrides]
-        if await apply_overrides(conn, overrides):
-            report.changed.append("mapping overrides")
-        return report
-
-    return unit

@@ -9,7 +9,8 @@ import yaml
 
 from anibridge_like.plugins.instances import build_plugin, load_instances
 from anibridge_like.plugins.registry import Registry
-from anibridge_like.seed import SeedError, load_seed, make_reconcile_unit, parse_seed
+from anibridge_like.reconcile import make_reconcile_unit
+from anibridge_like.seed import SeedError, load_seed, parse_seed
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
 from tests.plugin_doubles import EXTRA, EchoProvider
