@@ -332,11 +332,7 @@ class DetailStage:
                 run.spec.name,
                 self.name,
                 label="detail.fail",
-                status=failure.status,
-                finished_at=now_iso(),
-                next_attempt_at=iso(failure.next_attempt_at),
-                attempts="+1",
-                last_error=failure.error,
+                **failure.columns(),
             )
             progress.note = failure.error
             progress.finish(failure.status)

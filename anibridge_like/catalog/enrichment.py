@@ -251,11 +251,7 @@ class CanonicalEnrichment:
             run.spec.name,
             self.name,
             label="canonical.fail",
-            status=failure.status,
-            finished_at=now_iso(),
-            next_attempt_at=iso(failure.next_attempt_at),
-            attempts="+1",
-            last_error=failure.error,
+            **failure.columns(),
         )
         progress = run.progress(self.name)
         progress.note = failure.error

@@ -32,7 +32,6 @@ from anibridge_like.catalog.stage import InstanceRun, InstanceSpec, Stage, Stage
 from anibridge_like.catalog.state import (
     ProgressBoard,
     StageStatus,
-    iso,
     now_iso,
     save_stage,
     utcnow,
@@ -147,11 +146,7 @@ async def record_failure(run: InstanceRun, stage: str, exc: BaseException) -> St
             conn,
             run.spec.name,
             stage,
-            status=failure.status,
-            finished_at=now_iso(),
-            next_attempt_at=iso(failure.next_attempt_at),
-            attempts="+1",
-            last_error=failure.error,
+            **failure.columns(),
         )
         return 1 if rows and rows[0][1] is not None else 0
 

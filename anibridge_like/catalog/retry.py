@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from anibridge_like.catalog.state import iso, now_iso
 from anibridge_like.plugins.errors import ErrorCode, PluginError, policy_for
 from anibridge_like.plugins.provider import Provider, TitlePage
 from anibridge_like.settings import Settings
@@ -163,6 +164,16 @@ class StageFailure:
     error: str
     code: ErrorCode
     next_attempt_at: datetime | None
+
+    def columns(self) -> dict[str, Any]:
+        """The ``stage_state`` columns a run that failed with this records."""
+        return {
+            "status": self.status,
+            "finished_at": now_iso(),
+            "next_attempt_at": iso(self.next_attempt_at),
+            "attempts": "+1",
+            "last_error": self.error,
+        }
 
 
 def stage_failure(
