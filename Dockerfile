@@ -13,10 +13,9 @@ RUN useradd --create-home --uid 1000 --user-group anibridge \
 
 WORKDIR /app
 COPY pyproject.toml README.md config.example.yaml ./
-COPY migrations ./migrations
 COPY anibridge_like ./anibridge_like
-# Editable install keeps /app/migrations next to the package, where the migrator looks.
-RUN pip install --no-cache-dir -e . && chown -R root:root /app
+# Non-editable install: the migrations ship inside the package as package data.
+RUN pip install --no-cache-dir . && chown -R root:root /app
 
 USER anibridge
 VOLUME ["/data"]

@@ -1,6 +1,7 @@
 """Ordered SQL migrations: each file and its bookkeeping row applied in one transaction.
 
-Files live in the repository's ``migrations/`` folder and are named ``NNNN_description.sql``.
+Files live in the package's ``migrations/`` folder (package data, so a wheel install has them)
+and are named ``NNNN_description.sql``.
 The ``schema_migrations`` table records what ran. A database that records a migration this code
 does not know (written by a newer version) is refused rather than guessed at.
 """
@@ -17,7 +18,7 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
