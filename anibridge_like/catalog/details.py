@@ -241,7 +241,7 @@ class DetailStage:
             error=error.message,
         )
         stop: PluginError | None = None
-        if stops_stage(error):
+        if stops_stage(error, pause_cap=run.settings.backoff_cap_seconds):
             stop = error
         elif tally.streak >= TRANSIENT_STREAK_LIMIT:
             stop = PluginError(

@@ -146,7 +146,7 @@ class GeneratedCatalog:
         aliases: list[str] = []
         roll = rng.random()
         title = canonical
-        if self.flavor != "movies" and roll < 0.25:
+        if roll < 0.25:
             title = f"{rng.choice(names.DE_ADJ)} {rng.choice(names.DE_NOUN)}"
             if seen.get(title):
                 title = f"{title} {year}"
@@ -154,8 +154,13 @@ class GeneratedCatalog:
             aliases.append(canonical)
         elif roll < 0.35 and canonical.startswith("The "):
             title = canonical[4:]
+            if self.flavor == "movies":
+                aliases.append(canonical)
         if rng.random() < 0.3:
-            aliases.append(f"{rng.choice(names.JA)} {rng.choice(names.JA_TAIL)}")
+            ja_alias = f"{rng.choice(names.JA)} {rng.choice(names.JA_TAIL)}"
+            if self.flavor != "movies":
+                # megakino shows one alias: the original title (``.pmovie__original-title``)
+                aliases.append(ja_alias)
         matchable = rng.random() >= 0.05
         return _Name(title, canonical, tuple(aliases), year, kind, matchable)
 
@@ -229,6 +234,7 @@ class GeneratedCatalog:
         return title
 
     def _title_languages(self, rng: random.Random) -> frozenset[Language]:
+        pools: tuple[set[Language], ...]
         if self.flavor == "anime":
             pools = (
                 {Language.GERMAN_SUB},
@@ -236,13 +242,18 @@ class GeneratedCatalog:
                 {Language.GERMAN_SUB, Language.ENGLISH_SUB},
                 {Language.GERMAN_DUB, Language.GERMAN_SUB, Language.ENGLISH_SUB},
             )
-        else:
+        elif self.flavor == "series":
+            # s.to offers German and English audio only (its season-page flags and player
+            # labels: "Deutsch", "Englisch"; aniworld 4.x ``s_to/episode.py`` LANG_LABEL_TO_ENUM)
             pools = (
                 {Language.GERMAN_DUB},
                 {Language.GERMAN_DUB, Language.ENGLISH_DUB},
                 {Language.ENGLISH_DUB},
-                {Language.GERMAN_DUB, Language.GERMAN_SUB},
+                {Language.GERMAN_DUB},
             )
+        else:
+            # megakino is a German site: every film and serial is German audio
+            pools = ({Language.GERMAN_DUB},)
         return frozenset(rng.choice(pools))
 
 
@@ -320,7 +331,7 @@ def _episodes(title: GenTitle, rng: random.Random, flavor: Flavor) -> list[GenEp
                     e,
                 )
             )
-    if rng.random() < 0.2:
+    if rng.random() < 0.2 and flavor != "movies":  # megakino posts seasons, no specials
         for n in range(1, rng.randint(1, 3) + 1):
             out.append(
                 GenEpisode(

@@ -45,7 +45,7 @@ def aniworld_plugin(site: RunningSite, **config: Any) -> dict[str, Any]:
         "name": "aniworld",
         "implementation": "aniworld",
         "kind": "provider",
-        "config": {"base_url": site.base_url, "retries": 0, "timeout": 5, **config},
+        "config": {"base_url": site.base_url, "timeout": 5, "requests_per_second": None, **config},
     }
 
 
