@@ -134,8 +134,22 @@ class DetailStage:
             raise group_error.exceptions[0] from None
         return await self._finish(run, tally, attempts)
 
+    @staticmethod
+    async def _next_failing(run: InstanceRun) -> datetime | None:
+        """When the next title whose details are failing is due again (None: none failing)."""
+        async with run.readers.connection() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT MIN(s.detail_next_at) FROM titles t JOIN title_state s"
+                " ON s.title_id = t.id WHERE t.site = ? AND t.gone = 0"
+                " AND s.detail_status = 'failed'",
+                (run.site,),
+            )
+        return parse_iso(list(rows)[0][0])
+
     async def _nothing_due(self, run: InstanceRun, state: dict[str, Any] | None) -> StageResult:
-        if state is None or state["status"] != StageStatus.READY:
+        next_failing = await self._next_failing(run)
+        recorded = parse_iso(state["next_attempt_at"]) if state else None
+        if state is None or state["status"] != StageStatus.READY or recorded != next_failing:
             stamp = now_iso()
             await write_stage(
                 run.writer,
@@ -147,13 +161,13 @@ class DetailStage:
                 ready_at=stamp,
                 attempts=0,
                 last_error=None,
-                next_attempt_at=None,
+                next_attempt_at=iso(next_failing),
             )
         progress = run.progress(self.name)
         if progress.status != StageStatus.READY:
             progress.start(total=0)
             progress.finish(StageStatus.READY)
-        return StageResult(StageStatus.READY, skipped=True)
+        return StageResult(StageStatus.READY, skipped=True, next_attempt_at=next_failing)
 
     # ---- tasks ---------------------------------------------------------------------------
     async def _feed(
@@ -349,6 +363,13 @@ class DetailStage:
             )
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
+        # Titles that failed in earlier runs and were not due in this one keep their own retry:
+        # the stage's next attempt is the earliest of all failing titles, not only this run's.
+        retry_at = await self._next_failing(run)
+        if tally.earliest_retry is not None and (
+            retry_at is None or tally.earliest_retry < retry_at
+        ):
+            retry_at = tally.earliest_retry
 
         stamp = now_iso()
         await write_stage(
@@ -361,7 +382,7 @@ class DetailStage:
             ready_at=stamp,
             attempts=0,
             last_error=note,
-            next_attempt_at=iso(tally.earliest_retry),
+            next_attempt_at=iso(retry_at),
         )
         progress.note = note
         progress.finish(StageStatus.READY)
@@ -370,6 +391,6 @@ class DetailStage:
             stage=self.name.value,
             persisted=tally.persisted,
             failed=tally.failed,
-            retry_failed_at=iso(tally.earliest_retry),
+            retry_failed_at=iso(retry_at),
         )
-        return StageResult(StageStatus.READY, next_attempt_at=tally.earliest_retry)
+        return StageResult(StageStatus.READY, next_attempt_at=retry_at)

@@ -2,6 +2,9 @@
 
 Persisted state (``stage_state``) says what is true across restarts; the service's live progress
 adds what only the running process knows (rate, ETA, current item, queue depth, writer lag).
+Titles whose details keep failing are listed per instance (``failing_titles``: how many, when the
+next of them is retried, the latest error): a stage can be ``ready`` while some of its titles
+still wait for their own retry.
 
 Readiness vocabulary:
 
@@ -111,6 +114,17 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
                 "SELECT site, COUNT(*) FROM titles WHERE gone = 0 GROUP BY site"
             )
         }
+        failing = {
+            r[0]: {"count": int(r[1]), "next_retry_at": r[2], "last_error": r[3]}
+            for r in await conn.execute_fetchall(
+                "SELECT t.site, COUNT(*), MIN(s.detail_next_at),"
+                " (SELECT s2.detail_error FROM title_state s2 JOIN titles t2"
+                "  ON t2.id = s2.title_id WHERE t2.site = t.site AND t2.gone = 0"
+                "  AND s2.detail_status = 'failed' ORDER BY s2.detail_next_at DESC LIMIT 1)"
+                " FROM titles t JOIN title_state s ON s.title_id = t.id"
+                " WHERE t.gone = 0 AND s.detail_status = 'failed' GROUP BY t.site"
+            )
+        }
     service = _service(ctx)
     writer = ctx.writer
     lag = writer.stats.last_lag_seconds
@@ -147,6 +161,9 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
                 "ready": ready,
                 "running": name in running,
                 "titles": counts.get(site, 0),
+                "failing_titles": failing.get(
+                    site, {"count": 0, "next_retry_at": None, "last_error": None}
+                ),
                 "refresh_interval_hours": inst["refresh_interval_hours"],
                 "refresh_cron": inst["refresh_cron"],
                 "stages": stages,
@@ -174,6 +191,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
         "complete": bool(enabled_names) and complete,
         "bootstrapping": bootstrapping,
         "running": sorted(running),
+        "failing_titles": sum(i["failing_titles"]["count"] for i in out_instances),
         "writer": {
             "queue_depth": writer.queue_depth,
             "lag_seconds": round(lag, 3),

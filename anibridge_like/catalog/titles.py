@@ -355,9 +355,10 @@ class TitleStage:
             error, consecutive=plan.attempts + 1, settings=run.settings, now=utcnow()
         )
 
-        async def unit(conn: aiosqlite.Connection) -> bool:
+        async def unit(conn: aiosqlite.Connection) -> tuple[bool, bool]:
             row = await read_stage(conn, run.spec.name, self.name)
             keep = bool(row and row["cursor"])
+            live = bool(row and row["live_generation"] is not None)
             if not keep:
                 await conn.execute(
                     "DELETE FROM staging_titles WHERE site = ? AND generation = ?",
@@ -374,9 +375,9 @@ class TitleStage:
                 persisted=counts["persisted"],
                 failed=counts["failed"],
             )
-            return keep
+            return keep, live
 
-        kept = await run.writer.run(unit, label="title.fail")
+        kept, live = await run.writer.run(unit, label="title.fail")
         progress = run.progress(self.name)
         progress.note = failure.error
         progress.finish(failure.status)
@@ -388,9 +389,10 @@ class TitleStage:
             next_attempt_at=iso(failure.next_attempt_at),
             staged_kept=counts["persisted"] if kept else 0,
         )
+        # A listing that was promoted before still serves: its titles' details keep refreshing.
         return StageResult(
             failure.status,
-            blocks_following=True,
+            blocks_following=not live,
             next_attempt_at=failure.next_attempt_at,
             error=failure.error,
         )

@@ -120,6 +120,8 @@ class GeneratedCatalog:
         kind: Literal["series", "movie"] = "series"
         if self.flavor == "movies":
             kind = "movie" if rng.random() < 0.7 else "series"
+        elif self.flavor == "anime" and _film_only(self.site, self.seed, i):
+            kind = "movie"  # an anime film listed on its own (only a /filme page)
         # Every 97th title reuses an earlier canonical name with another year (remakes).
         if i > 10 and i % 97 == 0:
             prev = self._names[rng.randrange(len(self._names))]
@@ -255,6 +257,12 @@ class GeneratedCatalog:
             # megakino is a German site: every film and serial is German audio
             pools = ({Language.GERMAN_DUB},)
         return frozenset(rng.choice(pools))
+
+
+def _film_only(site: str, seed: int, i: int) -> bool:
+    """About 1 in 16 anime titles is a film on its own (hash-based: the name stream is kept)."""
+    digest = hashlib.blake2b(f"{site}:{seed}:{i}:film".encode(), digest_size=2).digest()
+    return i > 0 and digest[0] % 16 == 0
 
 
 def _episode_titles(rng: random.Random, number: int) -> dict[str, str]:

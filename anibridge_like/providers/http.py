@@ -10,7 +10,10 @@ its site only through a :class:`PoliteClient`, which
   included; a request that would wait longer than ``max_pause`` is not sent and raises
   ``rate_limited`` with the remaining window as ``retry_after``,
 * applies the instance's request ``timeout``,
-* follows redirects only within the configured host, and
+* follows redirects only within the configured host,
+* reuses a page that parsed within the last ``reuse_seconds`` (:meth:`PoliteClient.parsed`, a
+  bounded LRU of ``reuse_pages``): when the core retries a detail whose fifth season page failed,
+  only that page is asked again, and
 * maps every failure to :class:`~anibridge_like.plugins.errors.PluginError`.
 
 It does **not** retry: whether and when a failed call is tried again is decided in one place, the
@@ -38,10 +41,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import structlog
@@ -54,6 +58,7 @@ log = structlog.get_logger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+T = TypeVar("T")
 
 _MAX_REDIRECTS = 5
 
@@ -79,6 +84,15 @@ class HttpProviderConfig(BaseModel):
         10.0,
         ge=0,
         description="Seconds the host is paused after a 429 without a Retry-After header.",
+    )
+    reuse_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="A page fetched this recently is reused instead of fetched again (so a "
+        "call the core retries re-fetches only the pages that failed); 0 = never reuse.",
+    )
+    reuse_pages: int = Field(
+        256, ge=0, le=100_000, description="Most pages kept for reuse (least recent dropped)."
     )
     max_pause: float = Field(
         60.0,
@@ -203,6 +217,9 @@ class PoliteClient:
         self._log = log.bind(host=self._host, **log_context)
         self.requests_sent = 0
         """Requests put on the wire (redirects included)."""
+        self.reused = 0
+        """Pages served from the reuse cache instead of the wire."""
+        self._recent: OrderedDict[str, tuple[float, str]] = OrderedDict()
 
     # ---- URLs ---------------------------------------------------------------------------
     @property
@@ -242,6 +259,26 @@ class PoliteClient:
         """GET a document's raw body (a gzip sitemap is served as ``application/x-gzip``)."""
         async with self._send(self.url(path_or_url), stream=False) as response:
             return response.content
+
+    async def parsed(self, path_or_url: str, parse: Callable[[str], T]) -> T:
+        """``parse`` of the page's text. A page that parsed is kept for ``reuse_seconds``: a
+        call the core retries fetches only the pages that failed, not the ones that worked."""
+        url = self.url(path_or_url)
+        key = str(url)
+        hit = self._recent.get(key)
+        if hit is not None and self._clock() - hit[0] <= self.config.reuse_seconds:
+            self._recent.move_to_end(key)
+            self.reused += 1
+            return parse(hit[1])
+        async with self._send(url, stream=False) as response:
+            text = response.text
+        result = parse(text)
+        if self.config.reuse_seconds > 0 and self.config.reuse_pages > 0:
+            self._recent[key] = (self._clock(), text)
+            self._recent.move_to_end(key)
+            while len(self._recent) > self.config.reuse_pages:
+                self._recent.popitem(last=False)
+        return result
 
     async def get_text(self, path_or_url: str) -> str:
         """GET a page and return its decoded text (host limits, error mapping, same-host

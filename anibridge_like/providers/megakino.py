@@ -256,7 +256,7 @@ class MegakinoProvider:
         )
 
     async def _post(self, entry: SitemapEntry) -> PostInfo:
-        return parse_post(await self._http.get_text(entry.path), entry)
+        return await self._http.parsed(entry.path, lambda html: parse_post(html, entry))
 
     async def _resolve(self, slug: str) -> list[SitemapEntry]:
         """The posts of ``slug`` via the site's search (``<slug>-<id>`` keys a film by id)."""
@@ -276,7 +276,7 @@ class MegakinoProvider:
     async def _search(self, slug: str) -> list[SitemapEntry]:
         query = urlencode({"do": "search", "subaction": "search", "story": slug.replace("-", " ")})
         path = f"{self.config.search_path}?{query}"
-        return parse_search_results(await self._http.get_text(path), f"search {path}")
+        return await self._http.parsed(path, lambda h: parse_search_results(h, f"search {path}"))
 
 
 def _provisional(slug: str) -> str:

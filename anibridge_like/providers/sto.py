@@ -24,8 +24,8 @@ and request rate, the host-wide Retry-After pause, timeout, error mapping) in :c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -57,6 +57,7 @@ from anibridge_like.providers.sto_pages import (
 log = structlog.get_logger(__name__)
 
 _AFTER = "after:"
+T = TypeVar("T")
 
 
 class StoConfig(HttpProviderConfig):
@@ -130,8 +131,9 @@ class StoProvider:
         )
 
     async def fetch_detail(self, slug: str) -> TitleDetail:
-        html = await self._http.get_text(f"/serie/{quote(slug, safe='')}")
-        series = parse_series_page(html, slug)
+        series = await self._http.parsed(
+            f"/serie/{quote(slug, safe='')}", lambda html: parse_series_page(html, slug)
+        )
         seasons = await gather_all(self._season(slug, link) for link in series.seasons)
         self._check_empty_seasons(slug, series.seasons, seasons)
         links = [link for season in seasons for link in season]
@@ -191,12 +193,12 @@ class StoProvider:
                 f" season {newest} does (layout changed?)",
             )
 
-    async def _linked(self, path: str, linked_from: str) -> str:
-        """A page the site itself links; its 404 is the site's inconsistency (often a page
-        being rebuilt), reported as ``upstream`` so the title is retried later rather than
+    async def _linked(self, path: str, linked_from: str, parse: Callable[[str], T]) -> T:
+        """A page the site itself links, parsed; its 404 is the site's inconsistency (often a
+        page being rebuilt), reported as ``upstream`` so the title is retried later rather than
         stored without it."""
         try:
-            return await self._http.get_text(path)
+            return await self._http.parsed(path, parse)
         except PluginError as err:
             if err.code != ErrorCode.NOT_FOUND:
                 raise
@@ -205,9 +207,12 @@ class StoProvider:
             ) from err
 
     async def _season(self, slug: str, link: SeasonLink) -> list[EpisodeLink]:
-        html = await self._linked(link.path, f"/serie/{slug}")
-        return parse_season_page(html, slug, link.season)
+        return await self._linked(
+            link.path, f"/serie/{slug}", lambda html: parse_season_page(html, slug, link.season)
+        )
 
     async def _languages(self, link: EpisodeLink) -> EpisodeLanguages:
         season_path = link.path.rsplit("/", 1)[0]
-        return parse_episode_page(await self._linked(link.path, season_path), link.path)
+        return await self._linked(
+            link.path, season_path, lambda html: parse_episode_page(html, link.path)
+        )

@@ -82,7 +82,7 @@ async def test_a_broken_detail_page_is_retried_by_the_service_while_the_rest_com
     aniworld.faults.clear()
     broken = aniworld.catalog.slugs[13]
     aniworld.faults.add("layout", path=f"/anime/stream/{broken}", count=1)
-    app_settings = app_settings.model_copy(update={"title_retry_base_seconds": 1.0})
+    app_settings = app_settings.model_copy(update={"title_retry_base_seconds": 4.0})
     async with open_app(app_settings, seed(aniworld_plugin(aniworld))) as client:
         first = await poll(
             client,

@@ -347,3 +347,17 @@ async def test_a_100k_title_listing_streams_through_the_provider() -> None:
         page = await AniWorldProvider({"base_url": "http://big.test"}, http).list_titles(None)
     assert len(page.items) == 100_000
     assert {i.slug for i in page.items} == set(catalog.slugs)
+
+
+async def test_a_film_only_title_is_a_movie_so_the_canonical_stage_can_map_it(
+    client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    film = next(g for g in CATALOG if g.kind == "movie")
+    assert {e.season for e in film.episodes} == {FILM_SEASON}
+    detail = await provider_for(client).fetch_detail(film.slug)
+    assert detail.kind == "movie"
+    assert [(e.season, e.kind) for e in detail.episodes] == [(FILM_SEASON, "film")]
+    series = next(
+        g for g in CATALOG if any(e.kind == "film" for e in g.episodes) and g.kind == "series"
+    )
+    assert (await provider_for(client).fetch_detail(series.slug)).kind == "series"
