@@ -36,9 +36,19 @@ log = structlog.get_logger(__name__)
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
     from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.downloads.api import routes as download_routes
+    from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
-    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes]
+    return [
+        *health.routes,
+        *admin.routes,
+        *catalog_routes,
+        *mapping_routes,
+        *torznab_routes,
+        *download_routes,
+        *stream_routes,
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -122,3 +132,6 @@ async def _start_services(ctx: AppContext, stack: AsyncExitStack) -> None:
 
     service: Any = await stack.enter_async_context(CatalogService(ctx))
     ctx.services["catalog"] = service
+    from anibridge_like.downloads.service import DownloadService
+
+    ctx.services["downloads"] = await stack.enter_async_context(DownloadService(ctx))

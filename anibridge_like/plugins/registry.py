@@ -6,6 +6,7 @@ kind        entry-point group                    contract module
 ==========  ===================================  ===========================================
 provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.provider`
 metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
+host        ``anibridge_like.hosts``              :mod:`anibridge_like.plugins.host`
 ==========  ===================================  ===========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
@@ -22,6 +23,7 @@ from typing import Any
 PLUGIN_KINDS: dict[str, str] = {
     "provider": "anibridge_like.providers",
     "metadata": "anibridge_like.metadata",
+    "host": "anibridge_like.hosts",
 }
 
 # Built-ins, registered explicitly ("module:attribute", imported on first use).
@@ -36,6 +38,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
         "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
     },
+    "host": {"generic": "anibridge_like.hosts.generic:GenericHost"},
 }
 
 
