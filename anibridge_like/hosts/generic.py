@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from selectolax.lexbor import LexborHTMLParser
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
@@ -38,6 +38,8 @@ _EXTS = {".mp4": "mp4", ".mkv": "mkv", ".webm": "webm", ".m4v": "mp4"}
 
 class GenericHostConfig(BaseModel):
     """Instance config of the generic host."""
+
+    model_config = ConfigDict(extra="forbid")
 
     max_page_bytes: int = Field(
         2_000_000, ge=1024, description="Largest embed page read (bigger ones are refused)."
