@@ -77,20 +77,21 @@ class DownloadService:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        # running transfers stop at their next progress tick; their rows stay "downloading"
+        # so the next start resumes them from the partial files
         self._stopping = True
         for live in self._live.values():
             live.cancel.set()
+        waits = [done.wait() for done in self._done.values()]
+        if waits:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_WAIT_SECONDS):
+                    await asyncio.gather(*waits)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        # transfers on threads stop at their next tick; wait for them (bounded)
-        waits = [done.wait() for done in self._done.values()]
-        if waits:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(10):
-                    await asyncio.gather(*waits)
         await self._flush()
 
     # ---- API for the routes ------------------------------------------------------------------
@@ -118,7 +119,7 @@ class DownloadService:
 
     # ---- workers -----------------------------------------------------------------------------
     async def _worker(self) -> None:
-        while True:
+        while not self._stopping:
             infohash = await self._queue.get()
             self._queued.discard(infohash)
             try:
@@ -152,6 +153,11 @@ class DownloadService:
             return
         finally:
             self._live.pop(infohash, None)
+            if live.dirty:  # where a paused or stopped transfer got to
+                await self.ctx.writer.run(
+                    store.progress_unit([(infohash, live.downloaded, live.size)]),
+                    label="downloads.progress",
+                )
             self._done.pop(infohash).set()
         await self._finish(infohash, state="completed", completed_at=store.now_iso(), **fields)
         log.info(

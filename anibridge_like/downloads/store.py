@@ -162,7 +162,7 @@ def progress_unit(updates: Iterable[tuple[str, int, int]]) -> Any:
     async def unit(conn: aiosqlite.Connection) -> None:
         await conn.executemany(
             "UPDATE downloads SET downloaded = ?, size = ?, updated_at = ?"
-            " WHERE hash = ? AND state = 'downloading'",
+            " WHERE hash = ? AND state IN ('downloading', 'paused')",
             batch,
         )
 

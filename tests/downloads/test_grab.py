@@ -186,3 +186,36 @@ async def test_restart_mid_download_resumes_the_partial_file(world: World) -> No
     assert item["state"] == "pausedUP"
     assert len(hs.range_requests) > ranges_before  # continued, not started over
     assert len(read(str(item["content_path"])) or b"") == 512 * 1024
+
+
+async def test_pause_resume_and_delete_of_a_running_download(world: World) -> None:
+    hs = world.sites.hosters
+    magnets = [m for m in await world.magnets("series") if m["ab_lang"] in LINKED]
+    first, second = magnets[1], magnets[2]
+    sonarr = world.sonarr("running")
+    service: DownloadService = world.app.state.ctx.services["downloads"]
+    hs.chunk_delay, hs.media_size = 0.05, 512 * 1024
+    try:
+        for magnet in (first, second):
+            await sonarr.add(magnet["uri"])
+        deadline = time.monotonic() + 30
+        while any(
+            (lv := service.live(m["hash"])) is None or lv.downloaded == 0 for m in (first, second)
+        ):
+            assert time.monotonic() < deadline, "downloads did not start"
+            await asyncio.sleep(0.05)
+        await sonarr.call("POST", "/api/v2/torrents/pause", data={"hashes": first["hash"]})
+        states = {i["hash"]: i for i in await sonarr.items()}
+        assert states[first["hash"]]["state"] == "pausedDL"
+        assert 0 < states[first["hash"]]["progress"] < 1
+        await sonarr.remove(second["hash"], delete_data=True)
+        folder = world.settings.resolved_download_dir / "running" / ".incomplete"
+        assert not listing(folder, f"{second['hash']}.*"), "partial file of a deleted download"
+        hs.chunk_delay = 0.0
+        await sonarr.call("POST", "/api/v2/torrents/resume", data={"hashes": first["hash"]})
+        item = await sonarr.wait(first["hash"])
+    finally:
+        hs.chunk_delay, hs.media_size = 0.0, 96 * 1024
+    assert item["state"] == "pausedUP"
+    assert len(read(str(item["content_path"])) or b"") == 512 * 1024
+    assert all(i["hash"] != second["hash"] for i in await sonarr.items())
