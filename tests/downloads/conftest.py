@@ -5,9 +5,10 @@ and Sonarr-like clients of its qBittorrent API. One per module (indexing takes a
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ KEY = "dl-key"
 USER, PASSWORD = "sonarr", "s3cret-pass"
 HOST_ORDER = ["Vidmoly", "Doodstream", "Streamtape", "Filemoon", "VOE", "Vidoza"]
 STRM_CATEGORY = "tv-strm"
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Sites:
     urls: dict[str, str]
     hosters: HosterState
     hoster_faults: FaultController
+    site_faults: dict[str, FaultController]
 
 
 @dataclass
@@ -73,6 +76,26 @@ class World:
         return out
 
 
+@pytest.fixture(scope="module", autouse=True)
+def loopback_only() -> Iterator[list[object]]:
+    """Every outgoing connection of these tests (httpx, yt-dlp's threads) must go to loopback;
+    anything else is refused and fails the module."""
+    refused: list[object] = []
+    original = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK_HOSTS:
+            refused.append(address)
+            raise OSError(f"test tried to connect to {address!r} (loopback only)")
+        original(self, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        yield refused
+    assert not refused, f"connections beyond loopback were attempted: {refused}"
+
+
 @pytest.fixture(scope="module")
 def sites() -> Iterator[Sites]:
     catalogs = {
@@ -85,13 +108,15 @@ def sites() -> Iterator[Sites]:
     with ExitStack() as stack:
         hosters_url = stack.enter_context(serve_app(build_hosters(state, faults)))
         urls = {"hosters": hosters_url}
+        site_faults: dict[str, FaultController] = {}
         for name, catalog in catalogs.items():
-            app = build_site_app(name, catalog)
+            site_faults[name] = FaultController()
+            app = build_site_app(name, catalog, site_faults[name])
             app.state.hosters_url = hosters_url
             urls[name] = stack.enter_context(serve_app(app))
         for name, service in metadata_apps(catalogs).items():
             urls[name] = stack.enter_context(serve_app(service.app))
-        yield Sites(urls, state, faults)
+        yield Sites(urls, state, faults, site_faults)
 
 
 def seed_data(urls: dict[str, str]) -> dict[str, Any]:
@@ -117,10 +142,8 @@ def seed_data(urls: dict[str, str]) -> dict[str, Any]:
     }
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(sites: Sites, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    data = tmp_path_factory.mktemp("daemon")
-    settings = Settings(  # type: ignore[call-arg]
+def daemon_settings(data: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
         _env_file=None,
         data_dir=data / "data",
         download_dir=data / "downloads",
@@ -129,10 +152,16 @@ async def world(sites: Sites, tmp_path_factory: pytest.TempPathFactory) -> Async
         qbittorrent_password=SecretStr(PASSWORD),
         download_host_order=HOST_ORDER,
         download_strm_categories=[STRM_CATEGORY],
+        download_category_folders={"tv-mapped": "tv"},
         download_host_timeout_seconds=10,
         download_progress_flush_seconds=0.2,
         public_url="http://anibridge.test",
     )
+
+
+@asynccontextmanager
+async def running_daemon(sites: Sites, settings: Settings) -> AsyncIterator[World]:
+    """The daemon on ``settings`` until the block ends (its lifespan, like a process run)."""
     registry = Registry()
     app = create_app(
         settings, seed=parse_seed(seed_data(sites.urls), registry, environ={}), registry=registry
@@ -148,6 +177,13 @@ async def world(sites: Sites, tmp_path_factory: pytest.TempPathFactory) -> Async
                 assert time.monotonic() < deadline, f"catalog not ready in time: {body}"
                 await asyncio.sleep(0.2)
             yield World(app, client, settings, sites)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(sites: Sites, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    settings = daemon_settings(tmp_path_factory.mktemp("daemon"))
+    async with running_daemon(sites, settings) as running:
+        yield running
 
 
 def outside_files(root: Path, download_dir: Path) -> set[Path]:

@@ -44,22 +44,23 @@ async def _grab(world: World, magnet: dict[str, str], category: str) -> dict[str
 
 
 @pytest.mark.parametrize(
-    ("library", "category"), [("anime", "sonarr-anime"), ("series", "tv-sonarr")]
+    ("library", "category", "folder"),
+    [("anime", "sonarr-anime", "sonarr-anime"), ("series", "tv-mapped", "tv")],
 )
 async def test_sonarr_grab_ends_with_the_file_at_content_path(
-    world: World, library: str, category: str
+    world: World, library: str, category: str, folder: str
 ) -> None:
     magnet = next(m for m in await world.magnets(library) if m["ab_lang"] in LINKED)
     item = await _grab(world, magnet, category)
     assert item["state"] == "pausedUP", item
     content = Path(str(item["content_path"]))
     root = world.settings.resolved_download_dir
-    assert content.parent == root / category == Path(str(item["save_path"]))
+    assert content.parent == root / folder == Path(str(item["save_path"]))
     assert content.name.startswith(magnet["title"][:40].replace("/", " "))
     data = read(content)
     assert data is not None and data in _expected(world, content)
     assert item["progress"] == 1.0 and item["size"] == len(data)
-    assert not listing(root / category / ".incomplete", f"{magnet['hash']}.*")
+    assert not listing(root / folder / ".incomplete", f"{magnet['hash']}.*")
 
 
 async def test_radarr_grab_of_a_movie(world: World) -> None:
@@ -159,35 +160,6 @@ async def test_delete_with_delete_files_removes_the_file(world: World) -> None:
     assert all(i["hash"] != magnet["hash"] for i in await sonarr.items())
 
 
-async def test_restart_mid_download_resumes_the_partial_file(world: World) -> None:
-    hs = world.sites.hosters
-    ctx = world.app.state.ctx
-    magnets = [m for m in await world.magnets("series") if m["ab_lang"] in LINKED]
-    magnet = magnets[len(magnets) // 2]
-    sonarr = world.sonarr("restart")
-    hs.chunk_delay, hs.media_size = 0.05, 512 * 1024
-    try:
-        await sonarr.add(magnet["uri"])
-        service: DownloadService = ctx.services["downloads"]
-        deadline = time.monotonic() + 30
-        while (live := service.live(magnet["hash"])) is None or live.downloaded < 64 * 1024:
-            assert time.monotonic() < deadline, "download did not start"
-            await asyncio.sleep(0.05)
-        await service.__aexit__(None, None, None)  # the process stops
-        partial = listing(world.settings.resolved_download_dir / "restart" / ".incomplete")
-        assert partial, "no partial file left behind"
-        ranges_before = len(hs.range_requests)
-        hs.chunk_delay = 0.0
-        restarted = DownloadService(ctx)
-        ctx.services["downloads"] = await restarted.__aenter__()
-        item = await sonarr.wait(magnet["hash"])
-    finally:
-        hs.chunk_delay, hs.media_size = 0.0, 96 * 1024
-    assert item["state"] == "pausedUP"
-    assert len(hs.range_requests) > ranges_before  # continued, not started over
-    assert len(read(str(item["content_path"])) or b"") == 512 * 1024
-
-
 async def test_pause_resume_and_delete_of_a_running_download(world: World) -> None:
     hs = world.sites.hosters
     magnets = [m for m in await world.magnets("series") if m["ab_lang"] in LINKED]
@@ -219,3 +191,25 @@ async def test_pause_resume_and_delete_of_a_running_download(world: World) -> No
     assert item["state"] == "pausedUP"
     assert len(read(str(item["content_path"])) or b"") == 512 * 1024
     assert all(i["hash"] != second["hash"] for i in await sonarr.items())
+
+
+async def test_hoster_links_are_kept_for_a_while_and_reread_on_refresh(world: World) -> None:
+    from anibridge_like.plugins.provider import Language
+    from anibridge_like.providers.links import EpisodeRef
+
+    links = world.app.state.ctx.services["downloads"].deps.links
+    magnet = [m for m in await world.magnets("series") if m["ab_lang"] in LINKED][-2]
+    ref = EpisodeRef(
+        magnet["ab_site"],
+        magnet["ab_slug"],
+        int(magnet["ab_s"]),
+        int(magnet["ab_e"]),
+        Language(magnet["ab_lang"]),
+    )
+    faults = world.sites.site_faults["sto"]
+    page = f"/serie/{ref.slug}/staffel-{ref.season}/episode-{ref.number}"
+    first = await links.links(ref)
+    seen = faults.count(page)
+    assert first and all(link.language == ref.language.value for link in first)
+    assert await links.links(ref) == first and faults.count(page) == seen  # kept
+    assert await links.links(ref, refresh=True) == first and faults.count(page) == seen + 1
