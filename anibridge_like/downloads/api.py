@@ -7,7 +7,9 @@ Evidence: ``Sonarr/Sonarr`` ``src/NzbDrone.Core/Download/Clients/QBittorrent/QBi
 ``torrents/delete`` with ``deleteFiles``, ``setCategory``, ``createCategory``, ``categories``,
 ``topPrio``, ``setForceStart``, ``setShareLimits``, ``addTags``) and ``QBittorrent.cs`` (a magnet
 without ``&tr=`` is refused unless ``preferences.dht`` is true; the category test creates a
-missing category). Radarr's ``QBittorrentProxyV2.cs`` makes the same calls.
+missing category). ``Radarr/Radarr`` ``src/NzbDrone.Core/Download/Clients/QBittorrent/
+QBittorrentProxyV2.cs`` makes the same calls with its movie category and ``paused``, and accepts a
+login only when the body is exactly ``Ok.``.
 
 Errors are plain text: 400 with the reason for bad input, 403 without a session, 404 for an
 unknown hash, 409 for an unknown category — as qBittorrent answers them.
