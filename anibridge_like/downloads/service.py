@@ -37,12 +37,14 @@ class DownloadService:
         self._done: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.deps: JobDeps | None = None
+        self.stream_key = b""
+        """Key of ``/stream/{token}`` signatures (read once at start)."""
         self._stopping = False
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def __aenter__(self) -> DownloadService:
         ctx = self.ctx
-        key = await asyncio.to_thread(stream_key, self.settings)
+        key = self.stream_key = await asyncio.to_thread(stream_key, self.settings)
         base = stream_base(self.settings)
         links = EpisodeLinks(
             ctx.readers,

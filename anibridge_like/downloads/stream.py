@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from anibridge_like.context import AppContext
 from anibridge_like.downloads.hosting import order_links
-from anibridge_like.downloads.tokens import BadToken, stream_key, verify
+from anibridge_like.downloads.tokens import BadToken, verify
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.host import MediaSource
 
@@ -34,7 +34,7 @@ async def stream(request: Request) -> Response:
     if service is None or service.deps is None:
         return PlainTextResponse("the download service is not running", status_code=503)
     try:
-        ref = verify(stream_key(ctx.settings), request.path_params["token"])
+        ref = verify(service.stream_key, request.path_params["token"])
     except BadToken as exc:
         return PlainTextResponse(str(exc), status_code=403)
     deps = service.deps
