@@ -55,3 +55,39 @@ async def test_a_plugin_naming_the_hoster_wins_and_slow_hosters_time_out() -> No
         with pytest.raises(PluginError) as caught:
             await hosters.resolve(_link("Vidoza"))
         assert caught.value.code is ErrorCode.TIMEOUT and "0.3 s" in caught.value.message
+
+
+async def test_seed_host_instances_replace_the_defaults(tmp_path: Any) -> None:
+    from anibridge_like.app import create_app
+    from anibridge_like.plugins.registry import Registry
+    from anibridge_like.seed import parse_seed
+    from anibridge_like.settings import Settings
+
+    registry = Registry()
+    seed = parse_seed(
+        {
+            "plugins": [
+                {
+                    "name": "plain",
+                    "implementation": "generic",
+                    "kind": "host",
+                    "config": {"referer": False},
+                }
+            ]
+        },
+        registry,
+        environ={},
+    )
+    app = create_app(
+        Settings(_env_file=None, data_dir=tmp_path),
+        seed=seed,
+        registry=registry,  # type: ignore[call-arg]
+        start_services=False,
+    )
+    async with app.router.lifespan_context(app):
+        ctx = app.state.ctx
+        transport = httpx.ASGITransport(app=build_app())
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            hosters = await Hosters.build(ctx.readers, registry, client, host_timeout=5)
+            media = await hosters.resolve(_link("VOE"))
+    assert media.protocol == "progressive" and dict(media.headers) == {}
