@@ -170,11 +170,14 @@ class DownloadService:
         )
 
     async def _finish(self, infohash: str, **fields: Any) -> None:
-        # only a row still downloading changes (a pause or delete meanwhile wins)
+        # a failure only lands on a row still downloading (a pause or delete meanwhile wins);
+        # a completed file wins over a pause that came too late to stop it
+        allowed = ("downloading", "paused") if fields["state"] == "completed" else ("downloading",)
+
         async def unit(conn: Any) -> None:
             cur = await conn.execute("SELECT state FROM downloads WHERE hash = ?", (infohash,))
             state = await cur.fetchone()
-            if state is not None and state[0] == "downloading":
+            if state is not None and state[0] in allowed:
                 await store.update_unit(infohash, **fields)(conn)
 
         await self.ctx.writer.run(unit, label="downloads.finish")
