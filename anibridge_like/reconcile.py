@@ -12,8 +12,9 @@ from typing import Any
 
 import aiosqlite
 
-from anibridge_like.plugins.registry import Registry
-from anibridge_like.seed import PluginSeed, Seed, resolve_env
+from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.registry import PLUGIN_KINDS, Registry
+from anibridge_like.seed import PluginSeed, Seed
 
 
 @dataclass
@@ -27,13 +28,18 @@ class ReconcileReport:
         return not (self.added or self.changed or self.removed)
 
 
-def _provider_site(registry: Registry, plugin: PluginSeed, env: Mapping[str, str]) -> str | None:
-    if plugin.kind != "provider":
+def _kind_column(
+    registry: Registry, plugin: PluginSeed, column: str, env: Mapping[str, str]
+) -> Any:
+    """The value of a kind-specific ``plugin_instances`` column (NULL for kinds without it)."""
+    if column not in PLUGIN_KINDS[plugin.kind].columns:
         return None
-    impl = registry.get("provider", plugin.implementation)
-    config = impl.config_model.model_validate(resolve_env(plugin.config, env))
-    site = getattr(config, "site", None)
-    return str(site) if site else str(impl.capabilities.site)
+    if column == "site":  # the catalog site key: the config's ``site``, else the capabilities'
+        impl = registry.get(plugin.kind, plugin.implementation)
+        config = impl.config_model.model_validate(resolve_env(plugin.config, env))
+        site = getattr(config, "site", None)
+        return str(site) if site else str(impl.capabilities.site)
+    return getattr(plugin, column)
 
 
 def make_reconcile_unit(
@@ -55,12 +61,12 @@ def make_reconcile_unit(
         p.name: (
             p.implementation,
             p.kind,
-            _provider_site(registry, p, env),
+            _kind_column(registry, p, "site", env),
             int(p.enabled),
             json.dumps(p.config, sort_keys=True),
             int(p.libraries is None),
-            p.refresh_interval_hours,
-            p.refresh_cron,
+            _kind_column(registry, p, "refresh_interval_hours", env),
+            _kind_column(registry, p, "refresh_cron", env),
         )
         for p in seed.plugins
     }

@@ -12,22 +12,21 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from anibridge_like.libraries.model import DEFAULT_CATEGORIES, LibraryKind, default_name
+from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.provider import Language
-from anibridge_like.plugins.registry import Registry, UnknownImplementationError
+from anibridge_like.plugins.registry import (
+    INSTANCE_COLUMNS,
+    PLUGIN_KINDS,
+    Registry,
+    UnknownImplementationError,
+)
 
-LibraryKind = Literal["series", "anime", "movies"]
-PluginKind = Literal["provider", "metadata"]
-
-DEFAULT_CATEGORIES: dict[str, list[int]] = {
-    "series": [5000, 5040],
-    "anime": [5070],
-    "movies": [2000, 2040],
-}
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
@@ -65,7 +64,7 @@ class PluginSeed(BaseModel):
 
     name: str = Field(pattern=_SLUG, description="Instance name (unique).")
     implementation: str = Field(description="Registered implementation, e.g. aniworld.")
-    kind: PluginKind = Field(description="provider | metadata.")
+    kind: str = Field(description="A plugin kind of the registry's table (provider, metadata …).")
     enabled: bool = Field(True, description="Disabled instances are kept but never run.")
     libraries: list[str] | None = Field(
         None, description="Library slugs in scope; absent = all libraries."
@@ -81,6 +80,13 @@ class PluginSeed(BaseModel):
         description="Implementation config; a key ending in _env names an env variable "
         "holding the value of the key without the suffix.",
     )
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in PLUGIN_KINDS:
+            raise ValueError(f"unknown plugin kind {value!r} (known: {', '.join(PLUGIN_KINDS)})")
+        return value
 
 
 class Seed(BaseModel):
@@ -124,18 +130,6 @@ def _yaml_path(loc: tuple[int | str, ...]) -> str:
     return out or "<root>"
 
 
-def resolve_env(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Replace ``foo_env: VAR`` by ``foo: $VAR`` (absent when VAR is unset)."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        if key.endswith("_env") and isinstance(value, str):
-            if value in environ:
-                out[key[: -len("_env")]] = environ[value]
-        else:
-            out[key] = value
-    return out
-
-
 def parse_seed(
     data: Any,
     registry: Registry,
@@ -162,8 +156,8 @@ def parse_seed(
     libraries = [
         lib.model_copy(
             update={
-                "name": lib.name or lib.slug.replace("-", " ").title(),
-                "categories": lib.categories or DEFAULT_CATEGORIES[lib.kind],
+                "name": lib.name or default_name(lib.slug),
+                "categories": lib.categories or list(DEFAULT_CATEGORIES[lib.kind]),
                 "languages": lib.languages or list(Language),
                 "api_key": lib.api_key or (env.get(lib.api_key_env) if lib.api_key_env else None),
             }
@@ -232,6 +226,12 @@ def _check(
         if plugin.name in names:
             issues.append(SeedIssue(f"{where}.name", f"duplicate instance {plugin.name!r}"))
         names.add(plugin.name)
+        for column in INSTANCE_COLUMNS:
+            if (
+                getattr(plugin, column, None) is not None
+                and column not in PLUGIN_KINDS[plugin.kind].columns
+            ):
+                issues.append(SeedIssue(f"{where}.{column}", f"not used by {plugin.kind} plugins"))
         for j, slug in enumerate(plugin.libraries or []):
             if slug not in known_slugs:
                 issues.append(SeedIssue(f"{where}.libraries[{j}]", f"unknown library {slug!r}"))

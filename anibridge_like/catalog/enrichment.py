@@ -38,6 +38,7 @@ from anibridge_like.catalog.state import (
     utcnow,
     write_stage,
 )
+from anibridge_like.libraries.scope import shares_library_sql
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
 from anibridge_like.plugins.metadata import MetadataInstance
@@ -54,10 +55,7 @@ _DUE = (
 _SCOPE = (
     "SELECT m.name FROM plugin_instances m, plugin_instances p"
     " WHERE p.name = :instance AND m.kind = 'metadata' AND m.enabled = 1"
-    " AND (m.all_libraries = 1 OR p.all_libraries = 1 OR EXISTS ("
-    "   SELECT 1 FROM plugin_instance_libraries a JOIN plugin_instance_libraries b"
-    "   ON a.library_id = b.library_id WHERE a.instance_id = m.id AND b.instance_id = p.id))"
-    " ORDER BY m.name"
+    f" AND {shares_library_sql('m', 'p')} ORDER BY m.name"
 )
 
 
