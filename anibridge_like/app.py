@@ -37,10 +37,18 @@ log = structlog.get_logger(__name__)
 
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
+    from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
-    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes]
+    return [
+        *health.routes,
+        *admin.routes,
+        *catalog_routes,
+        *job_routes,
+        *mapping_routes,
+        *torznab_routes,
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -77,6 +85,7 @@ def create_app(
                 added=report.added,
                 changed=report.changed,
                 removed=report.removed,
+                kept_api_jobs=report.kept,
             )
             readers = ReaderPool(settings.database_path, settings.reader_connections)
             await stack.enter_async_context(readers)

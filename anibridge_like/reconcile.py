@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from anibridge_like.catalog.state import now_iso
 from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.registry import PLUGIN_KINDS, Registry
 from anibridge_like.seed import PluginSeed, Seed
@@ -22,6 +23,8 @@ class ReconcileReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Seed entries not applied because an API-created row holds the name (left untouched)."""
 
     @property
     def noop(self) -> bool:
@@ -71,6 +74,17 @@ def make_reconcile_unit(
         for p in seed.plugins
     }
     scopes = {p.name: sorted(set(p.libraries or [])) for p in seed.plugins}
+    job_rows = {
+        (lib.slug, job.name): (
+            job.type,
+            job.cron,
+            job.timezone,
+            int(job.enabled),
+            json.dumps(job.config, sort_keys=True),
+        )
+        for lib in seed.libraries
+        for job in lib.jobs
+    }
 
     async def unit(conn: aiosqlite.Connection) -> ReconcileReport:
         report = ReconcileReport()
@@ -145,6 +159,7 @@ def make_reconcile_unit(
                 " WHERE p.name = ? AND l.slug = ?",
                 [(name, slug) for slug in scopes[name]],
             )
+        await _reconcile_jobs(conn, job_rows, report)
         # Always applied (idempotent): removing the last seed override must unpin it too.
         from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
 
@@ -154,3 +169,50 @@ def make_reconcile_unit(
         return report
 
     return unit
+
+
+_JobKey = tuple[str, str]
+
+
+async def _reconcile_jobs(
+    conn: aiosqlite.Connection, wanted: dict[_JobKey, tuple[Any, ...]], report: ReconcileReport
+) -> None:
+    """Seed jobs (``managed_by = 'seed'``) added, changed and removed; API-created jobs are
+    never touched (a seed job whose name an API job holds is reported as kept)."""
+    current: dict[_JobKey, tuple[Any, ...]] = {}
+    owners: dict[_JobKey, str] = {}
+    for r in await conn.execute_fetchall(
+        "SELECT l.slug, j.name, j.type, j.cron, j.timezone, j.enabled, j.config, j.managed_by"
+        " FROM jobs j JOIN libraries l ON l.id = j.library_id"
+    ):
+        key = (r[0], r[1])
+        current[key] = (r[2], r[3], r[4], r[5], json.dumps(json.loads(r[6]), sort_keys=True))
+        owners[key] = r[7]
+    stamp = now_iso()
+    for key in sorted(k for k in current if owners[k] == "seed" and k not in wanted):
+        await conn.execute(
+            "DELETE FROM jobs WHERE name = ? AND library_id = (SELECT id FROM libraries"
+            " WHERE slug = ?)",
+            (key[1], key[0]),
+        )
+        report.removed.append(f"job {key[0]}/{key[1]}")
+    for key, row in wanted.items():
+        label = f"job {key[0]}/{key[1]}"
+        if key not in current:
+            await conn.execute(
+                "INSERT INTO jobs(library_id, type, cron, timezone, enabled, config, name,"
+                " managed_by, created_at, updated_at)"
+                " SELECT id, ?, ?, ?, ?, ?, ?, 'seed', ?, ? FROM libraries WHERE slug = ?",
+                (*row, key[1], stamp, stamp, key[0]),
+            )
+            report.added.append(label)
+        elif owners[key] != "seed":
+            report.kept.append(label)
+        elif current[key] != row:
+            await conn.execute(
+                "UPDATE jobs SET type = ?, cron = ?, timezone = ?, enabled = ?, config = ?,"
+                " updated_at = ? WHERE name = ? AND library_id = (SELECT id FROM libraries"
+                " WHERE slug = ?)",
+                (*row, stamp, key[1], key[0]),
+            )
+            report.changed.append(label)

@@ -1,5 +1,5 @@
-"""The YAML seed: libraries and plugin instances (plus pinned mappings), validated as a whole
-and reconciled into the database on every start.
+"""The YAML seed: libraries (with their jobs) and plugin instances (plus pinned mappings),
+validated as a whole and reconciled into the database on every start.
 
 ``load_seed`` returns a :class:`Seed` or raises :class:`SeedError` listing **every** problem with
 its YAML path (``plugins[1].libraries[0]: unknown library 'animee'``).
@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from anibridge_like.jobs.cron import ScheduleError, validate_cron
+from anibridge_like.jobs.spec import JobSpec, check_job
 from anibridge_like.libraries.model import DEFAULT_CATEGORIES, LibraryKind, default_name
 from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.provider import Language
@@ -47,6 +49,10 @@ class LibrarySeed(BaseModel):
     )
     api_key: str | None = Field(None, description="The library's own Torznab key.")
     api_key_env: str | None = Field(None, description="Env variable holding the library's key.")
+    jobs: list[JobSpec] = Field(
+        default_factory=list,
+        description="Scheduled jobs of the library (type, name, cron, timezone, enabled, config).",
+    )
 
     @field_validator("categories")
     @classmethod
@@ -73,7 +79,7 @@ class PluginSeed(BaseModel):
         None, gt=0, description="Catalog refresh cadence of this instance."
     )
     refresh_cron: str | None = Field(
-        None, description="Or a crontab expression (in the settings' timezone)."
+        None, description="Or a crontab expression (0 and 7 = Sunday; in ANIBRIDGE_TIMEZONE)."
     )
     config: dict[str, Any] = Field(
         default_factory=dict,
@@ -151,6 +157,7 @@ def parse_seed(
         issues = [SeedIssue(_yaml_path(tuple(err["loc"])), err["msg"]) for err in exc.errors()]
         seed, positions = _salvage(data)
     issues += _check(seed, registry, env, positions, _raw_slugs(data))
+    issues += _check_jobs(data)
     if issues:
         raise SeedError(source, issues)
     libraries = [
@@ -210,8 +217,6 @@ def _check(
     positions: _Positions,
     known_slugs: set[str],
 ) -> list[SeedIssue]:
-    from apscheduler.triggers.cron import CronTrigger
-
     issues: list[SeedIssue] = []
     slugs: set[str] = set()
     for i, lib in zip(positions.libraries, seed.libraries, strict=True):
@@ -237,9 +242,9 @@ def _check(
                 issues.append(SeedIssue(f"{where}.libraries[{j}]", f"unknown library {slug!r}"))
         if plugin.refresh_cron is not None:
             try:
-                CronTrigger.from_crontab(plugin.refresh_cron)
-            except ValueError as exc:
-                issues.append(SeedIssue(f"{where}.refresh_cron", f"invalid crontab: {exc}"))
+                validate_cron(plugin.refresh_cron, "UTC")
+            except ScheduleError as exc:
+                issues.append(SeedIssue(f"{where}.refresh_cron", str(exc)))
         try:
             impl = registry.get(plugin.kind, plugin.implementation)
         except UnknownImplementationError as exc:
@@ -252,6 +257,27 @@ def _check(
                 path = _yaml_path((*("config",), *tuple(err["loc"])))
                 issues.append(SeedIssue(f"{where}.{path}", err["msg"]))
     issues.extend(_check_overrides(seed))
+    return issues
+
+
+def _check_jobs(data: dict[str, Any]) -> list[SeedIssue]:
+    """Cross-checks of every library's jobs, read from the raw document so a job's problems are
+    reported even when its library (or a sibling job) has type errors."""
+    issues: list[SeedIssue] = []
+    raw_libraries = data.get("libraries")
+    for i, raw in enumerate(raw_libraries if isinstance(raw_libraries, list) else []):
+        raw_jobs = raw.get("jobs") if isinstance(raw, dict) else None
+        names: set[str] = set()
+        for j, item in enumerate(raw_jobs if isinstance(raw_jobs, list) else []):
+            try:
+                job = JobSpec.model_validate(item)
+            except ValidationError:
+                continue  # reported with the seed's type errors
+            where = f"libraries[{i}].jobs[{j}]"
+            if job.name in names:
+                issues.append(SeedIssue(f"{where}.name", f"duplicate job {job.name!r}"))
+            names.add(job.name)
+            issues.extend(SeedIssue(f"{where}.{path}", msg) for path, msg in check_job(job))
     return issues
 
 
