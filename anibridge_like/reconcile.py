@@ -12,10 +12,10 @@ from typing import Any
 
 import aiosqlite
 
-from anibridge_like.catalog.state import now_iso
 from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.registry import PLUGIN_KINDS, Registry
 from anibridge_like.seed import PluginSeed, Seed
+from anibridge_like.storage.timestamps import now_iso
 
 
 @dataclass

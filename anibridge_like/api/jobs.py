@@ -35,11 +35,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from anibridge_like.api.auth import require_admin
-from anibridge_like.catalog.state import iso, now_iso
 from anibridge_like.context import AppContext
 from anibridge_like.jobs.model import JobRow
 from anibridge_like.jobs.spec import JobSpec, parse_job
 from anibridge_like.jobs.store import JobRunningError, list_runs, load_jobs
+from anibridge_like.storage.timestamps import iso, now_iso
 
 
 def _ctx(request: Request) -> AppContext:

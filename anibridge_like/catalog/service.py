@@ -3,7 +3,7 @@
 Entered on the application's exit stack (``ctx.services["catalog"] = await
 stack.enter_async_context(CatalogService(ctx))``). On entry it recovers from an unclean stop
 (:mod:`~anibridge_like.catalog.recovery`), keeps one ``catalog_refresh`` job per provider instance
-in step with the instances (:func:`~anibridge_like.jobs.catalog_refresh.sync_instance_jobs`) and
+in step with the instances (:func:`~anibridge_like.catalog.refresh_jobs.sync_instance_jobs`) and
 lets the jobs runner (``ctx.jobs``; its own when the context has none) schedule them, and starts
 a progress logger. On exit running refreshes are cancelled (their stages go back to ``pending``
 and keep resumable staging work; their runs are recorded ``aborted``).
@@ -33,6 +33,7 @@ from anibridge_like.catalog.pipeline import (
     site_of,
 )
 from anibridge_like.catalog.recovery import recover
+from anibridge_like.catalog.refresh_jobs import sync_instance_jobs
 from anibridge_like.catalog.stage import InstanceSpec, Stage, StageResult
 from anibridge_like.catalog.state import (
     ProgressBoard,
@@ -42,7 +43,6 @@ from anibridge_like.catalog.state import (
     save_stage,
     utcnow,
 )
-from anibridge_like.jobs.catalog_refresh import sync_instance_jobs
 from anibridge_like.jobs.runner import JobRunner, RunOutcome
 from anibridge_like.jobs.store import JobRunningError
 from anibridge_like.plugins.errors import ErrorCode, PluginError

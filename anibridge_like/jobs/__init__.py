@@ -12,8 +12,10 @@
 Modules: :mod:`.model` (the job-type interface, rows, summaries, run statuses), :mod:`.registry`
 (type name → class), :mod:`.cron` (crontab that means what users write; timezones),
 :mod:`.store` (``jobs`` / ``job_runs`` reads and writer units), :mod:`.runner` (the one runner),
-:mod:`.catalog_refresh` (the first types: ``catalog_refresh`` per provider instance,
-``library_refresh`` per library).
+:mod:`.spec` (a library job as the seed and the admin API write it). The first types live with
+their feature: :mod:`anibridge_like.catalog.refresh_jobs` (``catalog_refresh`` per provider
+instance, ``library_refresh`` per library). ``jobs`` imports no feature package: types are
+registered by ``"module:Class"`` and imported on first use.
 
 Where things go
 ---------------

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ValidationError
 from anibridge_like.jobs.model import JobType
 
 JOB_TYPES: dict[str, str] = {
-    "catalog_refresh": "anibridge_like.jobs.catalog_refresh:CatalogRefreshJob",
-    "library_refresh": "anibridge_like.jobs.catalog_refresh:LibraryRefreshJob",
+    "catalog_refresh": "anibridge_like.catalog.refresh_jobs:CatalogRefreshJob",
+    "library_refresh": "anibridge_like.catalog.refresh_jobs:LibraryRefreshJob",
 }
 
 INSTANCE_JOB_TYPES = frozenset({"catalog_refresh"})

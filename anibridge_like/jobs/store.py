@@ -11,9 +11,9 @@ from typing import Any
 
 import aiosqlite
 
-from anibridge_like.catalog.state import now_iso
 from anibridge_like.jobs.model import JobRow, RunStatus, RunTrigger
 from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.timestamps import now_iso
 from anibridge_like.storage.writer import Writer
 
 SELECT_JOBS = (

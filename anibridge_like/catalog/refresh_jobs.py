@@ -1,4 +1,4 @@
-"""Catalog refresh as job types.
+"""Catalog refresh as job types (registered in :data:`anibridge_like.jobs.registry.JOB_TYPES`).
 
 * ``catalog_refresh`` — one provider instance's pipeline (title → detail → canonical). One job
   per provider instance, derived from it (``jobs.key = catalog:<instance>``; cadence from the
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field
 
-from anibridge_like.catalog.state import now_iso, parse_iso, utcnow
 from anibridge_like.jobs.model import (
     BaseJobType,
     JobContext,
@@ -31,9 +30,10 @@ from anibridge_like.jobs.model import (
 from anibridge_like.jobs.store import JobRunningError
 from anibridge_like.libraries.scope import in_scope
 from anibridge_like.plugins.instances import load_instances
+from anibridge_like.storage.timestamps import now_iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
-    from anibridge_like.catalog.service import CatalogService
+    from anibridge_like.catalog.stage import StageResult
     from anibridge_like.context import AppContext
 
 INSTANCE_KEY = "catalog:{}"
@@ -54,8 +54,17 @@ class CatalogRefreshSummary(JobSummary):
     """Each stage's status after the run (``ready``, ``failed``, ``backing_off`` …)."""
 
 
-def _service(app: AppContext) -> CatalogService:
-    service: CatalogService | None = app.services.get("catalog")
+class CatalogRefresher(Protocol):
+    """What these job types use of :class:`anibridge_like.catalog.service.CatalogService`
+    (``ctx.services["catalog"]``; typed here so ``jobs`` does not import the service)."""
+
+    states: dict[tuple[str, str], dict[str, Any]]
+
+    async def refresh(self, instance: str, *, manual: bool) -> dict[str, StageResult]: ...
+
+
+def _service(app: AppContext) -> CatalogRefresher:
+    service: CatalogRefresher | None = app.services.get("catalog")
     if service is None:
         raise RuntimeError("the catalog service is not running")
     return service
