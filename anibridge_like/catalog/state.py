@@ -114,6 +114,22 @@ def run_started(total: int, done: int = 0, stamp: str | None = None) -> dict[str
     }
 
 
+def run_ready(
+    *, note: str | None = None, next_attempt_at: str | None = None, stamp: str | None = None
+) -> dict[str, Any]:
+    """The ``stage_state`` columns of a run that ends ready now (``note``: a non-fatal remark,
+    ``next_attempt_at``: an early retry some items want)."""
+    stamp = stamp or now_iso()
+    return {
+        "status": StageStatus.READY.value,
+        "finished_at": stamp,
+        "ready_at": stamp,
+        "attempts": 0,
+        "last_error": note,
+        "next_attempt_at": next_attempt_at,
+    }
+
+
 async def write_stage(
     writer: Writer, instance: str, stage: StageName | str, *, label: str, **values: Any
 ) -> None:
