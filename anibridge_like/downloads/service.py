@@ -46,17 +46,14 @@ class DownloadService:
         ctx = self.ctx
         key = self.stream_key = await asyncio.to_thread(stream_key, self.settings)
         base = stream_base(self.settings)
+        assert ctx.plugins is not None, "the plugin manager starts before the services"
         links = EpisodeLinks(
-            ctx.readers,
-            ctx.registry,
+            ctx.plugins,
             ctx.http,
             max_age=self.settings.download_links_max_age_minutes * 60,
         )
-        hosters = await Hosters.build(
-            ctx.readers,
-            ctx.registry,
-            ctx.http,
-            host_timeout=self.settings.download_host_timeout_seconds,
+        hosters = Hosters.from_manager(
+            ctx.plugins, host_timeout=self.settings.download_host_timeout_seconds
         )
 
         def stream_url(ref: EpisodeRef) -> str:

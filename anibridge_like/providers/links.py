@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 import httpx
 import structlog
 
+from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.host import HosterLink
-from anibridge_like.plugins.instances import load_instances
-from anibridge_like.plugins.provider import FILM_SEASON, Language
-from anibridge_like.plugins.registry import Registry
+from anibridge_like.plugins.manager import PluginManager
+from anibridge_like.plugins.provider import FILM_SEASON, Language, Provider
 from anibridge_like.providers.http import PoliteClient
 from anibridge_like.providers.link_pages import (
     aniworld_episode_path,
@@ -32,8 +32,6 @@ from anibridge_like.providers.link_pages import (
     sto_episode_path,
 )
 from anibridge_like.providers.megakino_pages import parse_search_results
-from anibridge_like.seed import resolve_env
-from anibridge_like.storage.database import ReaderPool
 
 log = structlog.get_logger(__name__)
 
@@ -98,15 +96,13 @@ class EpisodeLinks:
 
     def __init__(
         self,
-        readers: ReaderPool,
-        registry: Registry,
+        manager: PluginManager,
         client: httpx.AsyncClient,
         *,
         max_age: float,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        self._readers = readers
-        self._registry = registry
+        self._manager = manager
         self._client = client
         self._max_age = max_age
         self._environ = environ
@@ -116,10 +112,11 @@ class EpisodeLinks:
     async def _site(self, site: str) -> tuple[PoliteClient, Reader]:
         if site in self._sites:
             return self._sites[site]
-        for instance in await load_instances(self._readers, "provider"):
-            if not instance.enabled or instance.implementation not in LINK_READERS:
+        for built in self._manager.of_kind("provider", Provider):
+            instance = built.row
+            if not built.usable or instance.implementation not in LINK_READERS:
                 continue
-            impl = self._registry.get("provider", instance.implementation)
+            impl = self._manager.registry.get("provider", instance.implementation)
             if (instance.site or impl.capabilities.site) != site:
                 continue
             env = os.environ if self._environ is None else self._environ

@@ -11,10 +11,12 @@ import pytest
 
 from anibridge_like.demo.faults import FaultController
 from anibridge_like.demo.hosters import build_app, embed_url
-from anibridge_like.downloads.hosting import Hosters, order_links
+from anibridge_like.downloads.hosting import Hosters, default_instance, order_links
 from anibridge_like.hosts.generic import GenericHost, GenericHostConfig
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.host import HostCapabilities, HosterLink, MediaSource
+from anibridge_like.plugins.manager import PluginManager
+from anibridge_like.plugins.registry import Registry
 
 BASE = "http://hosters.test"
 
@@ -45,9 +47,11 @@ async def test_a_plugin_naming_the_hoster_wins_and_slow_hosters_time_out() -> No
     app = build_app(faults=faults)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         special = OnlyVoe({}, client)
-        hosters = Hosters(
-            [("generic", GenericHost(GenericHostConfig(), client)), ("voe", special)], timeout=0.3
-        )
+        instances = [
+            default_instance("generic", GenericHost(GenericHostConfig(), client)),
+            default_instance("voe", special),
+        ]
+        hosters = Hosters(PluginManager(Registry(), client), instances, timeout=0.3)
         assert (await hosters.resolve(_link("VOE"))).url.endswith("#special")
         generic = await hosters.resolve(_link("Filemoon"))
         assert generic.protocol == "hls" and special.calls == 1
@@ -59,7 +63,6 @@ async def test_a_plugin_naming_the_hoster_wins_and_slow_hosters_time_out() -> No
 
 async def test_seed_host_instances_replace_the_defaults(tmp_path: Any) -> None:
     from anibridge_like.app import create_app
-    from anibridge_like.plugins.registry import Registry
     from anibridge_like.seed import parse_seed
     from anibridge_like.settings import Settings
 
@@ -85,9 +88,10 @@ async def test_seed_host_instances_replace_the_defaults(tmp_path: Any) -> None:
         start_services=False,
     )
     async with app.router.lifespan_context(app):
-        ctx = app.state.ctx
         transport = httpx.ASGITransport(app=build_app())
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-            hosters = await Hosters.build(ctx.readers, registry, client, host_timeout=5)
+            manager = PluginManager(registry, client)
+            await manager.reload(app.state.ctx.readers)
+            hosters = Hosters.from_manager(manager, host_timeout=5)
             media = await hosters.resolve(_link("VOE"))
     assert media.protocol == "progressive" and dict(media.headers) == {}
