@@ -37,6 +37,8 @@ class DownloadService:
         self._done: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.deps: JobDeps | None = None
+        self.progress_writes = 0
+        """Writer units of progress so far (one per flush that had news)."""
         self.stream_key = b""
         """Key of ``/stream/{token}`` signatures (read once at start)."""
         self._stopping = False
@@ -192,6 +194,7 @@ class DownloadService:
                 live.dirty = False
                 updates.append((infohash, live.downloaded, live.size))
         if updates:
+            self.progress_writes += 1
             await self.ctx.writer.run(store.progress_unit(updates), label="downloads.progress")
 
 

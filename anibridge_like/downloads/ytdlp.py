@@ -45,6 +45,8 @@ class Live:
     started: float = field(default_factory=time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
     dirty: bool = False
+    ticks: int = 0
+    """Progress reports yt-dlp made (each one would be a write without coalescing)."""
 
 
 class _Log:
@@ -81,6 +83,7 @@ def fetch_media(
         if live.cancel.is_set():
             raise DownloadCancelled("cancelled")
         if status.get("status") in ("downloading", "finished"):
+            live.ticks += 1
             done = int(status.get("downloaded_bytes") or 0)
             total = int(status.get("total_bytes") or status.get("total_bytes_estimate") or 0)
             live.downloaded = done
