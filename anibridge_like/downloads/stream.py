@@ -53,10 +53,17 @@ async def stream(request: Request) -> Response:
             log.info("stream.play", episode=str(ref), hoster=link.hoster)
             if not media.headers or media.protocol == "hls":
                 return RedirectResponse(media.url, status_code=302)
-            return await _proxy(ctx.http, media, request.headers.get("range"))
+            try:
+                return await _proxy(ctx.http, media, request.headers.get("range"))
+            except (httpx.HTTPError, _UpstreamRefused) as exc:
+                errors.append(f"{link.hoster}: media request failed: {exc}")
     return PlainTextResponse(
         "no hoster plays " + str(ref) + ": " + "; ".join(errors[-6:]), status_code=502
     )
+
+
+class _UpstreamRefused(Exception):
+    """The hoster answered the media request with an error status."""
 
 
 async def _proxy(
@@ -70,6 +77,9 @@ async def _proxy(
         stream=True,
         follow_redirects=True,
     )
+    if upstream.status_code >= 400 and upstream.status_code != 416:
+        await upstream.aclose()
+        raise _UpstreamRefused(f"HTTP {upstream.status_code}")
 
     async def body() -> AsyncIterator[bytes]:
         async for chunk in upstream.aiter_raw():

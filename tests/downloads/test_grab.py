@@ -111,6 +111,12 @@ async def test_strm_category_writes_a_signed_stream_url_that_plays(world: World)
     assert played.content in _expected(world, strm)
     seek = await world.client.get(path, headers={"Range": "bytes=1000-"})
     assert seek.status_code == 206 and seek.content == played.content[1000:]
+    world.sites.hoster_faults.add("server_error", path="/*/media/*", status=500)
+    try:
+        gone = await world.client.get(path)  # the hoster's media fails now
+    finally:
+        world.sites.hoster_faults.clear()
+    assert gone.status_code == 502 and "media request failed" in gone.text, gone.status_code
     token = url.rsplit("/", 1)[1]
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert (await world.client.get(f"/stream/{forged}")).status_code == 403
