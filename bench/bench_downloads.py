@@ -4,7 +4,9 @@
    download job takes) move one file from a loopback HTTP server, against a plain ``httpx``
    streamed copy of the same file? The file server runs in a child process (Starlette
    ``FileResponse``, Range support), so both clients pay the same server.
-2. **Torznab p99 under downloads**: the daemon (``anibridge-like serve``, its own process) indexes
+2. **Whole grab**: one download through the daemon's qBittorrent API (links, host plugin, yt-dlp,
+   rename), add to completed, against an httpx copy of a same-size file from the same fake hoster.
+3. **Torznab p99 under downloads**: the daemon (``anibridge-like serve``, its own process) indexes
    fake sites (another process, with the fake hosters); Torznab searches are timed while idle and
    again while 3 downloads run through its qBittorrent API (rate-limited, so they last).
 
@@ -93,7 +95,7 @@ def serve_world(media_mb: int) -> None:
             ],
             "plugins": plugins,
         }
-        sys.stdout.write(json.dumps(seed) + "\n")
+        sys.stdout.write(json.dumps({"seed": seed, "hosters": hosters}) + "\n")
         sys.stdout.flush()
         sys.stdin.read()  # until the parent closes our stdin
 
@@ -200,76 +202,117 @@ def _time_searches(client: httpx.Client, queries: list[dict[str, str]], n: int) 
     return out
 
 
-def torznab_under_downloads(requests_n: int, media_mb: int, rate_kib: int) -> dict[str, Any]:
-    world = _child(__file__, "--serve-world", str(media_mb))
-    assert world.stdout is not None
-    seed = json.loads(world.stdout.readline())
-    with tempfile.TemporaryDirectory() as tmp:
+class Daemon:
+    """``anibridge-like serve`` in a child process over the fake world (another child)."""
+
+    def __init__(self, media_mb: int, env: dict[str, str]) -> None:
+        self.world = _child(__file__, "--serve-world", str(media_mb))
+        assert self.world.stdout is not None
+        announced = json.loads(self.world.stdout.readline())
+        self.hosters: str = announced["hosters"]
+        self.tmp = tempfile.TemporaryDirectory()
         import yaml
 
-        (Path(tmp) / "config.yaml").write_text(yaml.safe_dump(seed))
+        (Path(self.tmp.name) / "config.yaml").write_text(yaml.safe_dump(announced["seed"]))
         port = 18000 + os.getpid() % 1000
-        daemon = _child(
+        self.process = _child(
             "-m",
             "anibridge_like",
             "serve",
             env={
-                "ANIBRIDGE_DATA_DIR": tmp,
+                "ANIBRIDGE_DATA_DIR": self.tmp.name,
                 "ANIBRIDGE_PORT": str(port),
                 "ANIBRIDGE_API_KEY": "k",
                 "ANIBRIDGE_LOG_LEVEL": "warning",
                 "ANIBRIDGE_LOG_FORMAT": "json",
-                "ANIBRIDGE_DOWNLOAD_RATE_LIMIT": str(rate_kib * 1024),
                 "ANIBRIDGE_DOWNLOAD_CONCURRENCY": "3",
+                **env,
             },
         )
-        try:
-            client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-            deadline = time.monotonic() + 240
-            while True:
-                try:
-                    body = client.get("/health/catalog").json()
-                    if body["ready"] and not body["bootstrapping"]:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "catalog not ready"
-                time.sleep(0.5)
-            rss = ET.fromstring(
-                client.get("/torznab/api", params={"t": "search", "apikey": "k"}).text
-            )
-            titles = [i.findtext("title") or "" for i in rss.findall("channel/item")]
-            queries = [
-                {"t": "search", "apikey": "k", "q": " ".join(t.split()[1:3])} for t in titles
-            ]
-            queries += [{"t": "search", "apikey": "k"}]
-            _time_searches(client, queries, 50)  # warm-up
-            idle = _time_searches(client, queries, requests_n)
-            magnets = []
-            for item in rss.findall("channel/item"):
-                uri = item.find("enclosure").get("url", "")  # type: ignore[union-attr]
-                if "ab_lang=ja" not in uri and "ab_s=-1" not in uri:
-                    magnets.append(uri)
-            for uri in magnets[:3]:
-                client.post("/api/v2/torrents/add", data={"urls": uri, "category": "bench"})
-            while (
-                sum(
-                    1
-                    for i in client.get("/api/v2/torrents/info").json()
-                    if i["state"] == "downloading" and i["progress"] > 0
-                )
-                < 3
-            ):
-                assert time.monotonic() < deadline + 60, client.get("/api/v2/torrents/info").text
-                time.sleep(0.2)
-            busy = _time_searches(client, queries, requests_n)
-            info = client.get("/api/v2/torrents/info").json()
-            running = sum(1 for i in info if i["state"] == "downloading")
-        finally:
-            daemon.terminate()
-            daemon.wait(30)
-            world.stdin.close()  # type: ignore[union-attr]
-            world.wait(10)
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                body = self.client.get("/health/catalog").json()
+                if body["ready"] and not body["bootstrapping"]:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "catalog not ready"
+            time.sleep(0.5)
+        rss = self.client.get("/torznab/api", params={"t": "search", "apikey": "k"}).text
+        self.items = ET.fromstring(rss).findall("channel/item")
+
+    def magnets(self) -> list[str]:
+        uris = [i.find("enclosure").get("url", "") for i in self.items]  # type: ignore[union-attr]
+        return [u for u in uris if "ab_lang=ja" not in u and "ab_s=-1" not in u]
+
+    def infos(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.client.get("/api/v2/torrents/info").json()
+        return result
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+        self.world.stdin.close()  # type: ignore[union-attr]
+        self.world.wait(10)
+        self.tmp.cleanup()
+
+
+def pipeline_throughput(media_mb: int) -> dict[str, float]:
+    """One grab through the daemon (API → links → host → yt-dlp → rename), add to completed,
+    against a plain httpx streamed copy of a same-size file from the same fake hoster."""
+    daemon = Daemon(media_mb, {})
+    try:
+        began = time.perf_counter()
+        with (
+            httpx.Client(timeout=60) as client,
+            tempfile.TemporaryFile() as out,
+            client.stream("GET", f"{daemon.hosters}/voe/media/bench.mp4") as r,
+        ):
+            for chunk in r.iter_bytes(1024 * 1024):
+                out.write(chunk)
+        plain = time.perf_counter() - began
+        uri = daemon.magnets()[0]
+        began = time.perf_counter()
+        daemon.client.post("/api/v2/torrents/add", data={"urls": uri, "category": "bench"})
+        while not any(i["state"] in ("pausedUP", "error") for i in daemon.infos()):
+            assert time.perf_counter() - began < 300, daemon.infos()
+            time.sleep(0.05)
+        grab = time.perf_counter() - began
+        info = daemon.infos()[0]
+        assert info["state"] == "pausedUP", info
+        size_mb = info["size"] / 1024 / 1024
+    finally:
+        daemon.close()
+    return {
+        "size_mb": size_mb,
+        "httpx_mb_s": media_mb / plain,
+        "grab_mb_s": size_mb / grab,
+        "ratio_grab_over_httpx": (size_mb / grab) / (media_mb / plain),
+        "host": info["content_path"].rsplit(".", 1)[1],  # type: ignore[dict-item]
+    }
+
+
+def torznab_under_downloads(requests_n: int, media_mb: int, rate_kib: int) -> dict[str, Any]:
+    daemon = Daemon(media_mb, {"ANIBRIDGE_DOWNLOAD_RATE_LIMIT": str(rate_kib * 1024)})
+    try:
+        client = daemon.client
+        titles = [i.findtext("title") or "" for i in daemon.items]
+        queries = [{"t": "search", "apikey": "k", "q": " ".join(t.split()[1:3])} for t in titles]
+        queries += [{"t": "search", "apikey": "k"}]
+        _time_searches(client, queries, 50)  # warm-up
+        idle = _time_searches(client, queries, requests_n)
+        for uri in daemon.magnets()[:3]:
+            client.post("/api/v2/torrents/add", data={"urls": uri, "category": "bench"})
+        deadline = time.monotonic() + 120
+        while sum(1 for i in daemon.infos() if i["state"] == "downloading" and i["progress"]) < 3:
+            assert time.monotonic() < deadline, daemon.infos()
+            time.sleep(0.2)
+        busy = _time_searches(client, queries, requests_n)
+        running = sum(1 for i in daemon.infos() if i["state"] == "downloading")
+    finally:
+        daemon.close()
     return {
         "idle": _percentiles(idle),
         "downloads_3": _percentiles(busy),
@@ -280,7 +323,7 @@ def torznab_under_downloads(requests_n: int, media_mb: int, rate_kib: int) -> di
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["throughput", "torznab"])
+    parser.add_argument("--only", choices=["throughput", "pipeline", "torznab"])
     parser.add_argument("--size-mb", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=400)
@@ -297,6 +340,8 @@ def main() -> int:
         return 0
     if args.only in (None, "throughput"):
         print(json.dumps({"throughput": throughput(args.size_mb, args.rounds)}, indent=2))
+    if args.only in (None, "pipeline"):
+        print(json.dumps({"pipeline": pipeline_throughput(args.media_mb)}, indent=2))
     if args.only in (None, "torznab"):
         result = torznab_under_downloads(args.requests, args.media_mb, args.rate_kib)
         print(json.dumps({"torznab": result}, indent=2))
