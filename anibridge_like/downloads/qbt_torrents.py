@@ -21,6 +21,7 @@ from anibridge_like.downloads.views import FILTERS, torrent_files, torrent_info,
 from anibridge_like.torznab.naming import info_hash, parse_magnet
 
 log = structlog.get_logger(__name__)
+MAX_URLS = 50
 
 
 # ---- torrents ----------------------------------------------------------------------------------
@@ -39,10 +40,10 @@ async def add(request: Request, ctx: AppContext, params: Params) -> Response:
     urls = [u.strip() for u in params.text("urls").splitlines() if u.strip()]
     if not urls:
         raise DownloadInputError("urls is empty: send the magnet link of a release")
+    if len(urls) > MAX_URLS:
+        raise DownloadInputError(f"urls has {len(urls)} links; at most {MAX_URLS} per request")
     category = check_category(params.text("category"))
     categories = await store.list_categories(ctx.readers)
-    if category and category not in categories:
-        await ctx.writer.run(store.category_unit(category, None, create=True))
     root = download_root(ctx)
     target_dir = save_dir(
         root,
@@ -53,11 +54,12 @@ async def add(request: Request, ctx: AppContext, params: Params) -> Response:
     )
     paused = params.flag("paused") or params.flag("stopped")
     tags = params.text("tags")[:500]
-    added = 0
-    for url in urls[:50]:
-        row = await _row_for(ctx, url, category, tags, target_dir, paused)
+    # every link is checked before anything is written: a bad one refuses the whole request
+    rows = [await _row_for(ctx, url, category, tags, target_dir, paused) for url in urls]
+    if category and category not in categories:  # qBittorrent creates an unknown category
+        await ctx.writer.run(store.category_unit(category, None, create=True))
+    for row in rows:
         if await ctx.writer.run(store.insert_unit(row), label="downloads.add"):
-            added += 1
             log.info(
                 "download.added",
                 download=row.hash,
