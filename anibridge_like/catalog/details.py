@@ -23,7 +23,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
@@ -32,23 +31,19 @@ from anibridge_like.catalog.episodes import DetailOutcome, persist_details
 from anibridge_like.catalog.retry import (
     TRANSIENT_STREAK_LIMIT,
     is_transient,
-    stage_failure,
     stops_stage,
     title_retry_at,
 )
-from anibridge_like.catalog.stage import InstanceRun, StageResult
+from anibridge_like.catalog.stage import InstanceRun, StageLifecycle, StageResult
 from anibridge_like.catalog.state import (
     StageName,
     StageStatus,
     fetch_named,
     iso,
-    now_iso,
     parse_iso,
     read_stage,
-    run_started,
     save_stage,
     utcnow,
-    write_stage,
 )
 from anibridge_like.plugins.errors import PluginError
 
@@ -98,24 +93,18 @@ class DetailStage:
             )
         catalog, due, failing = (int(v or 0) for v in list(rows)[0])
         total = due
-        status = state["status"] if state else StageStatus.PENDING
-        if not run.manual and state and status in (StageStatus.FAILED, StageStatus.BACKING_OFF):
-            next_at = parse_iso(state["next_attempt_at"])
-            if next_at is not None and next_at > now:
-                return StageResult(status, skipped=True, next_attempt_at=next_at)
+        life = StageLifecycle(run, self.name, state)
+        if (skip := life.backing_off()) is not None:
+            return skip
         if total == 0:
-            return await self._nothing_due(run, state)
-        attempts = int(state["attempts"]) if state else 0
-
-        await write_stage(
-            run.writer,
-            run.spec.name,
-            self.name,
-            label="detail.begin",
-            **run_started(total),
-        )
-        progress = run.progress(self.name)
-        progress.start(total=total)
+            # failing titles not due yet keep their own retry: the stage's next attempt says when
+            next_failing = await self._next_failing(run)
+            recorded = parse_iso(state["next_attempt_at"]) if state else None
+            await life.nothing_due(
+                always_record=recorded != next_failing, next_attempt_at=iso(next_failing)
+            )
+            return StageResult(StageStatus.READY, skipped=True, next_attempt_at=next_failing)
+        progress = await life.begin(total)
         log.info("detail.started", due=total)
         tally = _Tally(total, catalog, failing)
         size = run.settings.detail_queue_size
@@ -132,7 +121,7 @@ class DetailStage:
                 group.create_task(self._persist(run, work, results, tally))
         except BaseExceptionGroup as group_error:
             raise group_error.exceptions[0] from None
-        return await self._finish(run, tally, attempts)
+        return await self._finish(life, tally)
 
     @staticmethod
     async def _next_failing(run: InstanceRun) -> datetime | None:
@@ -145,29 +134,6 @@ class DetailStage:
                 (run.site,),
             )
         return parse_iso(list(rows)[0][0])
-
-    async def _nothing_due(self, run: InstanceRun, state: dict[str, Any] | None) -> StageResult:
-        next_failing = await self._next_failing(run)
-        recorded = parse_iso(state["next_attempt_at"]) if state else None
-        if state is None or state["status"] != StageStatus.READY or recorded != next_failing:
-            stamp = now_iso()
-            await write_stage(
-                run.writer,
-                run.spec.name,
-                self.name,
-                label="detail.nothing_due",
-                status=StageStatus.READY.value,
-                finished_at=stamp,
-                ready_at=stamp,
-                attempts=0,
-                last_error=None,
-                next_attempt_at=iso(next_failing),
-            )
-        progress = run.progress(self.name)
-        if progress.status != StageStatus.READY:
-            progress.start(total=0)
-            progress.finish(StageStatus.READY)
-        return StageResult(StageStatus.READY, skipped=True, next_attempt_at=next_failing)
 
     # ---- tasks ---------------------------------------------------------------------------
     async def _feed(
@@ -330,62 +296,24 @@ class DetailStage:
             f" last: {last.message}",
         )
 
-    async def _finish(self, run: InstanceRun, tally: _Tally, attempts: int) -> StageResult:
-        progress = run.progress(self.name)
+    async def _finish(self, life: StageLifecycle, tally: _Tally) -> StageResult:
+        run = life.run
         share = run.settings.max_failed_share
         error = tally.stop
         if error is None and self._over_share(tally, share):
             error = self._share_error(tally)
         if error is not None:
-            failure = stage_failure(
-                error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
-            )
-
-            await write_stage(
-                run.writer,
-                run.spec.name,
-                self.name,
-                label="detail.fail",
-                **failure.columns(),
-            )
-            progress.note = failure.error
-            progress.finish(failure.status)
-            run.log.warning(
-                "detail.failed",
-                stage=self.name.value,
-                error=failure.error,
-                persisted=tally.persisted,
-                failed=tally.failed,
-                next_attempt_at=iso(failure.next_attempt_at),
-            )
-            return StageResult(
-                failure.status, next_attempt_at=failure.next_attempt_at, error=failure.error
-            )
+            return await life.fail(error, persisted=tally.persisted, failed=tally.failed)
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
         # Titles that failed in earlier runs and were not due in this one keep their own retry:
         # the stage's next attempt is the earliest of all failing titles, not only this run's.
-        retry_at = await self._next_failing(run)
+        retry_at = await self._next_failing(life.run)
         if tally.earliest_retry is not None and (
             retry_at is None or tally.earliest_retry < retry_at
         ):
             retry_at = tally.earliest_retry
-
-        stamp = now_iso()
-        await write_stage(
-            run.writer,
-            run.spec.name,
-            self.name,
-            label="detail.ready",
-            status=StageStatus.READY.value,
-            finished_at=stamp,
-            ready_at=stamp,
-            attempts=0,
-            last_error=note,
-            next_attempt_at=iso(retry_at),
-        )
-        progress.note = note
-        progress.finish(StageStatus.READY)
+        result = await life.ready(note=note, next_attempt_at=retry_at)
         run.log.info(
             "detail.ready",
             stage=self.name.value,
@@ -393,4 +321,4 @@ class DetailStage:
             failed=tally.failed,
             retry_failed_at=iso(retry_at),
         )
-        return StageResult(StageStatus.READY, next_attempt_at=retry_at)
+        return result

@@ -64,6 +64,7 @@ from anibridge_like.demo.catalog import GenEpisode, GeneratedCatalog, GenTitle
 from anibridge_like.demo.faults import FaultController, RenderFaults, render_faults
 from anibridge_like.demo.names import slugify
 from anibridge_like.demo.sites import site_app
+from anibridge_like.demo.sites.hoster_links import megakino_embed
 
 HOSTS = (
     ("VOE", "https://voe.sx/e/"),
@@ -254,7 +255,13 @@ class MegakinoSite:
             f'<div class="page__text full-text">{_e(title.canonical_title)} – Beschreibung.</div>'
         )
 
-    def film_page(self, title: GenTitle, layout: bool) -> str:
+    @staticmethod
+    def _embed(request: Request | None, name: str, url: str, *parts: object) -> str:
+        """A hoster's embed URL: the fake hosters' (demo, downloads) when the app has them."""
+        fake = megakino_embed(request, name, *parts) if request is not None else None
+        return fake or f"{url}{_digest(*parts, name):08x}"
+
+    def film_page(self, title: GenTitle, layout: bool, request: Request | None = None) -> str:
         if layout:
             return _page(title.title, f'<div class="movie-card">{_e(title.title)}</div>')
         active = ' class="is-active"'
@@ -264,7 +271,8 @@ class MegakinoSite:
         )
         frames = "".join(
             f'<div class="tabs-block__content"><iframe {main if n == 0 else ""}'
-            f'data-src="{url}{_digest(title.slug, name):08x}" allowfullscreen></iframe></div>'
+            f'data-src="{_e(self._embed(request, name, url, title.slug, "film"))}"'
+            " allowfullscreen></iframe></div>"
             for n, (name, url) in enumerate(HOSTS)
         )
         body = (
@@ -275,7 +283,9 @@ class MegakinoSite:
         ld = {"@context": "https://schema.org", "@type": "Movie", "name": title.title}
         return _page(title.title, body, ld)
 
-    def serial_page(self, title: GenTitle, season: int, layout: bool) -> str | None:
+    def serial_page(
+        self, title: GenTitle, season: int, layout: bool, request: Request | None = None
+    ) -> str | None:
         seasons = seasons_of(title)
         episodes = seasons.get(season)
         if not episodes:
@@ -295,14 +305,15 @@ class MegakinoSite:
             f'<select name="pmovie__select-items" class="flex-grow-1 mr-select" '
             f'style="display:none" id="ep{ep.number}">'
             + "".join(
-                f'<option value="{url}{_digest(title.slug, season, ep.number, name):08x}">{name}'
-                "</option>"
+                '<option value="'
+                f'{_e(self._embed(request, name, url, title.slug, season, ep.number))}">'
+                f"{name}</option>"
                 for name, url in HOSTS[: 1 + _digest(title.slug, ep.number) % 3]
             )
             + "</select>"
             for ep in episodes
         )
-        first = f"{HOSTS[0][1]}{_digest(title.slug, season, 1, HOSTS[0][0]):08x}"
+        first = self._embed(request, HOSTS[0][0], HOSTS[0][1], title.slug, season, 1)
         body = (
             self._head(title, h1, "Drama / Serien")
             + '<div class="pmovie__player"><div class="pmovie__series-select d-flex ai-center">'
@@ -311,7 +322,7 @@ class MegakinoSite:
             f'<select class="flex-grow-1 mr-select se-select" id="se-select">{options}'
             f'<!-- <option value="ep{len(episodes) + 1}">Episode {len(episodes) + 1}</option> -->'
             f"</select></div>{hosters}"
-            f'<iframe id="film_main" data-src="{first}" allowfullscreen></iframe>'
+            f'<iframe id="film_main" data-src="{_e(first)}" allowfullscreen></iframe>'
             "<script>document.getElementById('se-select').onchange=function(){};</script></div>"
             + self._related(title)
         )
@@ -381,7 +392,7 @@ def build_app(
         title = catalog.by_site_id(post_id // 100) if post_id % 100 == 0 else None
         if title is None or title.kind != "movie" or request.path_params["slug"] != title.slug:
             return _not_found()
-        return HTMLResponse(site.film_page(title, render_faults(request.scope).layout))
+        return HTMLResponse(site.film_page(title, render_faults(request.scope).layout, request))
 
     async def serial(request: Request) -> Response:
         post_id = request.path_params["id"]
@@ -391,7 +402,7 @@ def build_app(
         season = post_id % 100
         if f"/serials/{post_id}-{request.path_params['slug']}.html" != post_path(title, season):
             return _not_found()
-        html = site.serial_page(title, season, render_faults(request.scope).layout)
+        html = site.serial_page(title, season, render_faults(request.scope).layout, request)
         return _not_found() if html is None else HTMLResponse(html)
 
     async def index_php(request: Request) -> Response:
