@@ -17,11 +17,12 @@ Listing — the sitemap only
     Should two film ids share one slug (a remake), the later one is keyed ``<slug>-<id>``.
 
 Detail — the posts themselves
-    The post paths the listing saw are remembered per slug (a bounded map, an optimisation: after
-    a restart the site's DLE search ``/index.php?do=search&subaction=search&story=<slug words>``
-    finds them at the cost of one request). A film is one post: title, original title (stored as
-    an alias: it is the way to TMDB for German titles), year and one entry under ``FILM_SEASON``
-    in German. A serial is one post per season (the season select names the sibling posts): each
+    The post paths the listing saw are remembered per slug by this provider object (a bounded
+    map, an optimisation for the run that listed; a provider object that did not list — a later
+    retry run, a restart — asks the site's DLE search ``/index.php?do=search&subaction=search&
+    story=<slug words>`` at the cost of one request). A film is one post: title, original title
+    (stored as an alias: it is the way to TMDB for German titles), year and one entry under
+    ``FILM_SEASON`` in German. A serial is one post per season (the season select names the sibling posts): each
     gives its season number (``X - Staffel N`` / ``X - N. Staffel``) and episodes (the hoster
     selects ``#ep<N>``), all German. Cost: one request per post (+1 for a search).
 

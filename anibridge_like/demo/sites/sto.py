@@ -34,6 +34,7 @@ path                                        page
                                             announced season (newest, no episodes yet) has no
                                             table; "legacy" seasons have no flag column
 ``…/staffel-N/episode-M``                   ``h2.h4`` heading, player buttons per host/language
+``/r?t=<token>``                            the site's redirect to the (fake) hoster's embed page
 ==========================================  ====================================================
 
 Faults apply through the middleware; ``layout`` renders a redesigned site ("v3": ``/show/<slug>``
