@@ -22,9 +22,10 @@ Detail — the posts themselves
     retry run, a restart — asks the site's DLE search ``/index.php?do=search&subaction=search&
     story=<slug words>`` at the cost of one request). A film is one post: title, original title
     (stored as an alias: it is the way to TMDB for German titles), year and one entry under
-    ``FILM_SEASON`` in German. A serial is one post per season (the season select names the sibling posts): each
-    gives its season number (``X - Staffel N`` / ``X - N. Staffel``) and episodes (the hoster
-    selects ``#ep<N>``), all German. Cost: one request per post (+1 for a search).
+    ``FILM_SEASON`` in German. A serial is one post per season (the season select names the
+    sibling posts): each gives its season number (``X - Staffel N`` / ``X - N. Staffel``) and
+    episodes (the hoster selects ``#ep<N>``), all German. Cost: one request per post (+1 for a
+    search).
 
 Parsers: :mod:`anibridge_like.providers.megakino_pages`.
 """
