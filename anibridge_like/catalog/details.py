@@ -42,8 +42,10 @@ from anibridge_like.catalog.state import (
     iso,
     parse_iso,
     read_stage,
+    run_ready,
     save_stage,
     utcnow,
+    write_stage,
 )
 from anibridge_like.plugins.errors import PluginError
 
@@ -100,9 +102,15 @@ class DetailStage:
             # failing titles not due yet keep their own retry: the stage's next attempt says when
             next_failing = await self._next_failing(run)
             recorded = parse_iso(state["next_attempt_at"]) if state else None
-            await life.nothing_due(
-                always_record=recorded != next_failing, next_attempt_at=iso(next_failing)
-            )
+            await life.nothing_due()
+            if recorded != next_failing:
+                await write_stage(
+                    run.writer,
+                    run.spec.name,
+                    self.name,
+                    label="detail.nothing_due",
+                    **run_ready(next_attempt_at=iso(next_failing)),
+                )
             return StageResult(StageStatus.READY, skipped=True, next_attempt_at=next_failing)
         progress = await life.begin(total)
         log.info("detail.started", due=total)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -281,7 +281,10 @@ class CatalogService:
         wanted = [r.next_attempt_at for r in results.values() if r.next_attempt_at is not None]
         job_id = self._job_ids.get(spec.name)
         if wanted and job_id is not None and not self._closing:
-            self.runner.run_at(job_id, max(min(wanted), utcnow()), "retry")
+            # not "now": this very run may itself be the retry job, still running for a moment,
+            # and the scheduler skips a job that fires while its last run is still running
+            soonest = utcnow() + timedelta(seconds=1)
+            self.runner.run_at(job_id, max(min(wanted), soonest), "retry")
 
     # ---- progress lines ------------------------------------------------------------------
     async def _log_progress(self) -> None:
