@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from anibridge_like.plugins.provider import Language
-from anibridge_like.torznab.caps import default_categories
+from anibridge_like.torznab.caps import served_categories
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
 
 LibraryKind = Literal["series", "anime", "movies"]
@@ -56,12 +56,11 @@ class Library:
     def from_source(cls, source: LibrarySource) -> Library:
         kind: LibraryKind = source.kind if source.kind in ("anime", "movies") else "series"  # type: ignore[assignment]
         languages = tuple(Language(str(lang)) for lang in source.languages) or ALL_LANGUAGES
-        categories = tuple(dict.fromkeys(int(c) for c in source.categories))
         return cls(
             slug=source.slug,
             name=source.name,
             kind=kind,
-            categories=categories or default_categories(kind),
+            categories=served_categories(kind, source.categories),
             languages=tuple(dict.fromkeys(languages)),
             api_key=source.api_key or None,
         )

@@ -57,9 +57,25 @@ STANDARD_CATEGORIES: dict[int, str] = {
 
 _DEFAULTS = {"anime": (5070,), "series": (5000,), "movies": (2000,)}
 
+QUALITY_CATEGORY = {"anime": 5040, "series": 5040, "movies": 2040}
+"""The quality sub-category every release of a library kind also carries: the releases are
+1080p web streams (``WEB 1080p`` in their titles), i.e. TV/HD or Movies/HD. It is what makes an
+anime library answer Sonarr with its default settings: Sonarr's Test and RSS sync send only its
+Categories (default ``5030,5040``) when Anime Categories is empty
+(``NewznabRequestGenerator.GetRecentRequests`` in Sonarr/Sonarr), and its Test fails on an empty
+answer. Sonarr does not filter the items it gets by category, and Prowlarr maps 5040 to TV/HD."""
+
 
 def default_categories(kind: str) -> tuple[int, ...]:
     return _DEFAULTS.get(kind, (5000,))
+
+
+def served_categories(kind: str, declared: Iterable[int]) -> tuple[int, ...]:
+    """A library's categories: the declared ones (or the kind's default), then its quality
+    sub-category (:data:`QUALITY_CATEGORY`)."""
+    own = tuple(dict.fromkeys(int(c) for c in declared)) or default_categories(kind)
+    quality = QUALITY_CATEGORY.get(kind)
+    return own if quality is None or quality in own else (*own, quality)
 
 
 def parent_of(category: int) -> int:
