@@ -15,12 +15,14 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
+from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
@@ -113,6 +115,7 @@ def create_app(
         routes=_routes(),
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(RequestLog, info=settings.request_log)],
     )
     return app
 
