@@ -1,4 +1,5 @@
-"""Command line: ``anibridge-like serve [--demo] | migrate | check-config | --version``."""
+"""Command line: ``anibridge-like serve [--demo] | migrate | check-config [FILE] | healthcheck |
+connect sonarr|radarr|prowlarr URL KEY | --version``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+import structlog
 from pydantic import ValidationError
 
 from anibridge_like import __version__
@@ -27,9 +29,23 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
+NO_SEED_HINT = (
+    "copy config.example.yaml (in the source tree and the Docker image under /app) to "
+    "<data_dir>/config.yaml or point ANIBRIDGE_SEED_PATH at your seed"
+)
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    path = args.seed or settings.resolved_seed_path()
+    path = args.file or args.seed or settings.resolved_seed_path()
+    if path is None:
+        print(
+            f"error: no seed file ({settings.data_dir / 'config.yaml'} does not exist and "
+            "ANIBRIDGE_SEED_PATH is unset): the daemon would serve 0 libraries and every "
+            f"Torznab search would answer nothing; {NO_SEED_HINT}",
+            file=sys.stderr,
+        )
+        return 1
     try:
         seed = load_seed(path, Registry())
     except SeedError as exc:
@@ -37,8 +53,15 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1
+    if not seed.libraries:
+        print(
+            f"error: seed {path} has no libraries: every Torznab search would answer nothing; "
+            "add a `libraries:` list (see config.example.yaml)",
+            file=sys.stderr,
+        )
+        return 1
     print(
-        f"settings ok; seed {path or '(none)'} ok: {len(seed.libraries)} libraries, "
+        f"settings ok; seed {path} ok: {len(seed.libraries)} libraries, "
         f"{len(seed.plugins)} plugin instances"
     )
     return 0
@@ -58,31 +81,55 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
+def _announce(lines: list[str]) -> None:
+    print("\n".join(lines), flush=True)
 
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from anibridge_like import startup
     from anibridge_like.app import create_app
     from anibridge_like.server import DaemonServer
     from anibridge_like.storage.migrate import MigrationError
 
     settings = _settings_or_exit()
     configure_logging(settings.log_level, settings.log_format)
+    try:
+        sock = startup.bind_socket(settings.host, settings.port)
+    except startup.PortInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    settings = settings.model_copy(update={"port": sock.getsockname()[1]})
     if args.demo:
         from anibridge_like.demo.run import run_demo
 
-        return run_demo(settings, print)
+        return run_demo(settings, _announce, sock)
     registry = Registry()
     try:
         seed = load_seed(args.seed or settings.resolved_seed_path(), registry)
     except SeedError as exc:
+        sock.close()
         print(str(exc), file=sys.stderr)
         return 1
+    settings, key = startup.resolve_api_key(settings)
+    log = structlog.get_logger("anibridge_like.cli")
+    if not seed.libraries:
+        log.warning("seed.missing", libraries=0, hint=NO_SEED_HINT)
+    for warning in startup.exposure_warnings(
+        settings.host, key.value, [(lib.slug, bool(lib.api_key)) for lib in seed.libraries]
+    ):
+        log.warning("torznab.open_to_network", warning=warning)
+    lines = startup.banner(startup.public_base_url(settings), seed.libraries, key)
     app = create_app(settings, seed=seed, registry=registry)
-    server = DaemonServer.for_app(app, settings.host, settings.port)
+    server = DaemonServer.for_app(
+        app, settings.host, settings.port, on_started=lambda: _announce(lines)
+    )
     try:
-        asyncio.run(server.serve())
+        asyncio.run(server.serve(sockets=[sock]))
     except MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        sock.close()
     return 0 if server.started else 1
 
 
@@ -121,7 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     migrate.set_defaults(func=_cmd_migrate)
     check = sub.add_parser("check-config", help="validate the environment and the seed")
-    check.add_argument("--seed", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)")
+    check.add_argument(
+        "file", nargs="?", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)"
+    )
+    check.add_argument("--seed", type=_path, help="seed file (same as FILE)")
     check.set_defaults(func=_cmd_check_config)
     health = sub.add_parser("healthcheck", help="exit 0 when the local daemon's /health is ok")
     health.set_defaults(func=_cmd_healthcheck)

@@ -145,6 +145,25 @@ class Settings(BaseSettings):
         50, ge=1, le=10000, description="Titles' mappings persisted per writer unit."
     )
 
+    # ---- first day: reachability, keys, request log ------------------------------------
+    public_url: str | None = Field(
+        None,
+        description="Base URL the *arr apps reach this daemon at (e.g. `http://anibridge:8000` "
+        "in Docker Compose); printed in the banner and used by `connect`. Default: the bound "
+        "address, or this machine's address when bound to all interfaces.",
+    )
+    generate_api_key: bool = Field(
+        True,
+        description="When `ANIBRIDGE_API_KEY` is unset, generate a Torznab key on first start, "
+        "keep it in `<data_dir>/torznab_api_key` and require it (as Jackett and Prowlarr do). "
+        "`false`: Torznab is open unless a key is set.",
+    )
+    request_log: bool = Field(
+        True,
+        description="Log every HTTP request at info (path without key, parameters, status, "
+        "milliseconds, items); `false` logs them at debug.",
+    )
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "anibridge.db"
