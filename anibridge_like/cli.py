@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 from pydantic import ValidationError
@@ -16,6 +17,9 @@ from anibridge_like.logging import configure_logging
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import SeedError, load_seed
 from anibridge_like.settings import Settings
+
+if TYPE_CHECKING:
+    from anibridge_like.arr.resources import AppSpec, Target
 
 
 def _settings_or_exit() -> Settings:
@@ -133,6 +137,49 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 1
 
 
+def _cmd_connect(args: argparse.Namespace) -> int:
+    from anibridge_like import startup
+    from anibridge_like.arr.resources import APPS, UnknownLibrary, targets_for
+    from anibridge_like.torznab.access import libraries_of
+
+    settings = _settings_or_exit()
+    try:
+        seed = load_seed(args.seed or settings.resolved_seed_path(), Registry())
+    except SeedError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    settings, key = startup.resolve_api_key(settings)
+    app = APPS[args.app]
+    base = args.base_url or startup.public_base_url(settings)
+    try:
+        targets = targets_for(app, libraries_of(seed.libraries), base, key.value, args.library)
+    except UnknownLibrary as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not targets:
+        print(f"error: no library for {app.name}; {NO_SEED_HINT}", file=sys.stderr)
+        return 1
+    return asyncio.run(_connect(args, app, targets))
+
+
+async def _connect(args: argparse.Namespace, app: AppSpec, targets: list[Target]) -> int:
+    import httpx
+
+    from anibridge_like.arr.client import ArrClient, ArrError
+    from anibridge_like.arr.connect import connect, report
+
+    async with httpx.AsyncClient(timeout=args.timeout) as http:
+        client = ArrClient(http, app.name, args.url, app.api_prefix, args.api_key)
+        try:
+            outcomes = await connect(client, app, targets, dry_run=args.dry_run)
+        except ArrError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(report(app, client, outcomes, args.dry_run))
+    failed = any(o.test for o in outcomes if o.test and any(not f.warning for f in o.test))
+    return 3 if failed else 0
+
+
 def _cmd_healthcheck(args: argparse.Namespace) -> int:
     import httpx
 
@@ -175,6 +222,30 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_check_config)
     health = sub.add_parser("healthcheck", help="exit 0 when the local daemon's /health is ok")
     health.set_defaults(func=_cmd_healthcheck)
+    connect = sub.add_parser(
+        "connect",
+        help="register the libraries as Torznab indexers in Sonarr, Radarr or Prowlarr",
+        description="Registers each library (series/anime in Sonarr, movies in Radarr, all in "
+        "Prowlarr) through the app's API; re-running updates our own entries, never "
+        "duplicates them. Exit 1 on an error, 3 when the app's own test of an entry fails.",
+    )
+    connect.add_argument("app", choices=["sonarr", "radarr", "prowlarr"])
+    connect.add_argument("url", help="the app's address, e.g. http://sonarr:8989")
+    connect.add_argument("api_key", help="the app's API key (Settings > General > Security)")
+    connect.add_argument(
+        "--library", action="append", default=[], metavar="SLUG", help="only this library"
+    )
+    connect.add_argument(
+        "--base-url",
+        help="where the app reaches anibridge-like (default: ANIBRIDGE_PUBLIC_URL, else "
+        "the bound address)",
+    )
+    connect.add_argument("--seed", type=_path, help="seed file (default: ANIBRIDGE_SEED_PATH)")
+    connect.add_argument("--timeout", type=float, default=60.0, help="seconds per call")
+    connect.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; change nothing"
+    )
+    connect.set_defaults(func=_cmd_connect)
     return parser
 
 

@@ -83,6 +83,26 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert time.monotonic() - started < 30
 
 
+def test_connect_names_an_unreachable_app_and_exits_1(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = _run(
+        "connect", "sonarr", url, "k", "--seed", str(ROOT / "config.example.yaml"),
+        env={"ANIBRIDGE_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: sonarr at {url}/api/v3 did not answer")
+    assert "Traceback" not in result.stderr
+
+
+def test_connect_dry_run_rejects_an_unknown_library(tmp_path: Path) -> None:
+    result = _run(
+        "connect", "radarr", "http://127.0.0.1:1", "k", "--library", "anime", "--dry-run",
+        "--seed", str(ROOT / "config.example.yaml"), env={"ANIBRIDGE_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "library 'anime' is a anime library; radarr takes movies libraries" in result.stderr
+
+
 def test_check_config_lists_every_error_with_its_path(tmp_path: Path) -> None:
     seed = yaml.safe_load((ROOT / "config.example.yaml").read_text())
     seed["plugins"][0]["libraries"] = ["animee"]
