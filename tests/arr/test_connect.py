@@ -68,7 +68,7 @@ async def test_sonarr_gets_one_torznab_indexer_per_tv_library_and_its_test_passe
     daemon: httpx.AsyncClient, arr_http: list[httpx.AsyncClient]
 ) -> None:
     fake = make_fake(SONARR, daemon)
-    outcomes, _ = await run(fake, arr_http)
+    outcomes, text = await run(fake, arr_http)
     assert [(o.name, o.action, o.test) for o in outcomes] == [
         ("anibridge-like anime", "create", []),
         ("anibridge-like series", "create", []),
