@@ -4,15 +4,20 @@ app's own Test of each entry (the fakes run it against our real daemon)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from anibridge_like.arr.client import ArrAuthError, ArrClient
 from anibridge_like.arr.connect import Outcome, connect, report
 from anibridge_like.arr.resources import APPS, UnknownLibrary, targets_for
+from anibridge_like.cli import main
+from anibridge_like.demo.metadata.common import serve_loopback
 from anibridge_like.seed import parse_seed
 from anibridge_like.torznab.access import libraries_of
 from tests.fakes.arr_indexers import PROWLARR, RADARR, SONARR, FakeArr, Flavour
@@ -204,3 +209,28 @@ def test_library_selection_names_what_is_wrong() -> None:
         targets_for(APPS["sonarr"], LIBRARIES, BASE, None, ["animee"])
     with pytest.raises(UnknownLibrary, match="radarr takes movies libraries"):
         targets_for(APPS["radarr"], LIBRARIES, BASE, None, ["anime"])
+
+
+async def test_the_command_line_runs_against_a_loopback_app(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``anibridge-like connect`` as a user types it: seed and key from the settings, the app
+    on a real loopback port; ``--dry-run`` sends nothing, a wrong app key is exit 1."""
+    seed = tmp_path / "config.yaml"
+    seed.write_text(yaml.safe_dump({"libraries": [{"slug": "anime", "kind": "anime"}]}))
+    fake = FakeArr(SONARR, ARR_KEY)
+    env = {"ANIBRIDGE_DATA_DIR": str(tmp_path), "ANIBRIDGE_PUBLIC_URL": "http://nas:8000"}
+    async with serve_loopback(fake.build()) as url:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            patch.delenv("ANIBRIDGE_API_KEY", raising=False)
+            argv = ["connect", "sonarr", url, ARR_KEY, "--seed", str(seed), "--dry-run"]
+            assert await asyncio.to_thread(main, argv) == 0
+            out = capsys.readouterr().out
+            assert "would create indexer 'anibridge-like anime'" in out
+            assert '"value": "http://nas:8000/torznab/anime"' in out
+            assert fake.writes == []
+            wrong = ["connect", "sonarr", url, "nope", "--seed", str(seed)]
+            assert await asyncio.to_thread(main, wrong) == 1
+            assert "rejected the API key" in capsys.readouterr().err
