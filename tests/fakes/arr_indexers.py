@@ -22,9 +22,10 @@ Built from the apps' published specs and source (paths relative to each reposito
   Radarr's ``NewznabSettings.cs`` (no anime categories, ``categories`` 2000…2060);
   Prowlarr ``Indexers/Definitions/Torznab/Torznab.cs`` (schema entry ``Torznab`` with the
   preset "Generic Torznab") and ``Definitions/Newznab/NewznabSettings.cs``.
-- The Test: Sonarr ``Indexers/Torznab/Torznab.cs`` / ``HttpIndexerBase.TestConnection``: caps,
-  then the RSS request (``t=tvsearch&cat=<Categories ∪ AnimeCategories>`` — Radarr ``t=movie``,
-  Prowlarr ``t=search`` without categories) must parse at least one item; messages from
+- The Test: Sonarr ``Indexers/Torznab/Torznab.cs`` / ``HttpIndexerBase.TestConnection``: caps
+  (``TestCapabilities``: a search mode with ``q``), then the RSS request
+  (``t=tvsearch&cat=<Categories ∪ AnimeCategories>``; Radarr ``t=movie``, Prowlarr
+  ``t=search`` without categories) must parse at least one item; messages from
   ``src/NzbDrone.Core/Localization/Core/en.json``. The fake sends these requests for real through
   the ``indexer_client`` it is given (our daemon over ``httpx.ASGITransport``).
 """
@@ -205,6 +206,15 @@ class FakeArr:
                 return [_failure("", f"Torznab error detected: {error.attrib['description']}")]
         if not ET.fromstring(feed.content).findall("./channel/item"):
             return [_failure("", NO_RESULTS)]
+        modes = {m.tag: m.attrib for m in ET.fromstring(caps.content).iterfind("./searching/*")}
+        wanted = {"tvsearch": "tv-search", "movie": "movie-search"}.get(self.flavour.test_query)
+        usable = [
+            m
+            for tag, m in modes.items()
+            if tag in ("search", wanted) and m.get("available") == "yes"
+        ]
+        if not any("q" in m.get("supportedParams", "q").split(",") for m in usable):
+            return [_failure("", "Indexer does not support required search parameters")]
         return []
 
     # ---- routes -------------------------------------------------------------------------
