@@ -164,13 +164,11 @@ def banner(
         lines.append(
             f"  {lib.slug:<{width}}  URL: {base_url}/torznab/{lib.slug}   API Path: /api{extra}"
         )
-    if key.value is not None:
-        origin = {
-            "generated": "generated now, kept in the data directory",
-            "data dir": "kept in the data directory",
-            "environment": "ANIBRIDGE_API_KEY",
-        }.get(key.source, key.source)
-        lines.append(f"  API Key: {key.value}   ({origin})")
+    if key.source == "environment":
+        lines.append("  API Key: the value of ANIBRIDGE_API_KEY")
+    elif key.value is not None:
+        origin = "generated now, " if key.source == "generated" else ""
+        lines.append(f"  API Key: {key.value}   ({origin}kept in {KEY_FILE} in the data directory)")
     else:
         lines.append("  API Key: (none needed: Torznab is open)")
     lines.append("Or let anibridge-like register them itself:")

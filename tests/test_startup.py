@@ -100,6 +100,12 @@ def test_banner_says_what_to_paste_where() -> None:
     assert "anibridge-like connect sonarr" in text
 
 
+def test_banner_never_repeats_a_key_from_the_environment() -> None:
+    libs = [Lib("anime", "Anime", "anime")]
+    text = "\n".join(banner("http://nas:8000", libs, ApiKey("env-s3cret", "environment")))
+    assert "env-s3cret" not in text and "ANIBRIDGE_API_KEY" in text
+
+
 def test_banner_without_libraries_points_to_the_example_seed() -> None:
     text = "\n".join(banner("http://nas:8000", [], ApiKey(None, "none")))
     assert "No libraries" in text and "config.example.yaml" in text
