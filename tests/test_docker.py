@@ -141,3 +141,10 @@ def test_a_non_root_start_on_an_unwritable_data_dir_is_one_clear_error(tmp_path:
     )
     assert result.returncode == 1
     assert f"error: {data} is not writable by uid 4242" in result.stderr
+
+
+def test_the_image_listens_beyond_loopback_and_logs_json_by_default() -> None:
+    env = " ".join(s for s in _instructions() if s.startswith("ENV "))
+    assert "ANIBRIDGE_HOST=0.0.0.0" in env  # reachable from Sonarr's container
+    assert "ANIBRIDGE_LOG_FORMAT=json" in env
+    assert "ANIBRIDGE_DATA_DIR=/data" in env
