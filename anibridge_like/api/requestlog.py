@@ -23,7 +23,7 @@ log = structlog.get_logger("anibridge_like.http")
 
 SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "password", "token"})
 QUIET_PREFIXES = ("/health",)
-LOGGED_STATE = ("library", "t", "items", "error")
+LOGGED_STATE = ("library", "items", "error")
 """Keys a route may put in ``request.state`` for the request line."""
 MAX_PARAM_CHARS = 200
 

@@ -42,7 +42,6 @@ async def _answer(request: Request, slug: str | None) -> Response:
     presented = request.query_params.get("apikey") or None
     libraries = select_libraries(libraries_of(ctx.seed.libraries), slug, presented, global_key)
     params = parse_params(request.query_params)
-    request.state.t = params.t
     title = _title(libraries, slug)
     if params.t == "caps":
         return Response(render_caps(title, tuple(libraries)), media_type=XML_MEDIA_TYPE)
