@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from anibridge_like.torznab.access import Library
+from anibridge_like.libraries.model import Library
+from anibridge_like.torznab.caps import served_categories
 
 API_PATH = "/api"
 ANIME_CATEGORY = 5070
@@ -76,7 +77,7 @@ class AppSpec:
 def _tv_categories(library: Library) -> tuple[list[int], list[int]]:
     """(Categories, Anime Categories) for Sonarr: anime libraries put 5070 in Anime Categories
     (Sonarr's anime searches use only those) and their quality category in Categories."""
-    tv = [c for c in library.categories if 5000 <= c < 6000]
+    tv = [c for c in served_categories(library) if 5000 <= c < 6000]
     anime = [c for c in tv if c == ANIME_CATEGORY]
     standard = [c for c in tv if c != ANIME_CATEGORY]
     return standard, anime
@@ -109,7 +110,7 @@ def _radarr_indexers(
             entry_name(target.library),
             {
                 **_indexer_fields(target),
-                "categories": [c for c in target.library.categories if 2000 <= c < 3000],
+                "categories": [c for c in served_categories(target.library) if 2000 <= c < 3000],
             },
             _ARR_ENABLE,
         )

@@ -1,7 +1,8 @@
 """``t=caps``: limits, search modes with their exact parameters, and the standard categories.
 
 Categories are the Newznab standard ids with their English names (Prowlarr maps them by name);
-a library declares its own ids in the seed (default by kind: anime 5070, series 5000, movies 2000).
+a library declares its own ids in the seed (defaults by kind:
+:data:`anibridge_like.libraries.model.DEFAULT_CATEGORIES`).
 A declared sub-category brings its parent along (5070 → 5000 TV / 5070 Anime).
 """
 
@@ -9,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from anibridge_like.libraries.model import Library
 from anibridge_like.torznab.render import DECLARATION, attr
-
-if TYPE_CHECKING:
-    from anibridge_like.torznab.access import Library
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -55,8 +53,6 @@ STANDARD_CATEGORIES: dict[int, str] = {
 }
 """Newznab standard ids → English names (sub-categories without their parent's prefix)."""
 
-_DEFAULTS = {"anime": (5070,), "series": (5000,), "movies": (2000,)}
-
 QUALITY_CATEGORY = {"anime": 5040, "series": 5040, "movies": 2040}
 """The quality sub-category every release of a library kind also carries: the releases are
 1080p web streams (``WEB 1080p`` in their titles), i.e. TV/HD or Movies/HD. It is what makes an
@@ -66,15 +62,12 @@ Categories (default ``5030,5040``) when Anime Categories is empty
 answer. Sonarr does not filter the items it gets by category, and Prowlarr maps 5040 to TV/HD."""
 
 
-def default_categories(kind: str) -> tuple[int, ...]:
-    return _DEFAULTS.get(kind, (5000,))
-
-
-def served_categories(kind: str, declared: Iterable[int]) -> tuple[int, ...]:
-    """A library's categories: the declared ones (or the kind's default), then its quality
-    sub-category (:data:`QUALITY_CATEGORY`)."""
-    own = tuple(dict.fromkeys(int(c) for c in declared)) or default_categories(kind)
-    quality = QUALITY_CATEGORY.get(kind)
+def served_categories(library: Library) -> tuple[int, ...]:
+    """The categories Torznab serves a library under (caps, ``cat=`` selection, items): its
+    own (declared or the kind's default), then its quality sub-category
+    (:data:`QUALITY_CATEGORY`)."""
+    own = library.categories
+    quality = QUALITY_CATEGORY.get(library.kind)
     return own if quality is None or quality in own else (*own, quality)
 
 
@@ -139,7 +132,7 @@ def render_caps(server_title: str, libraries: tuple[Library, ...]) -> str:
     cached: the answer depends only on the (immutable) library configs."""
     tv = any(lib.kind != "movies" for lib in libraries)
     movies = any(lib.kind == "movies" for lib in libraries)
-    categories = [c for lib in libraries for c in lib.categories]
+    categories = [c for lib in libraries for c in served_categories(lib)]
     return (
         f"{DECLARATION}<caps>\n"
         f'<server version="1.0" title="{attr(server_title)}"/>\n'
