@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from pydantic import ValidationError
@@ -174,10 +174,18 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     if not targets:
         print(f"error: no library for {app.name}; {NO_SEED_HINT}", file=sys.stderr)
         return 1
-    return asyncio.run(_connect(args, app, targets))
+    password = settings.qbittorrent_password
+    facts = {
+        "base_url": base,
+        "qbittorrent_username": settings.qbittorrent_username,
+        "qbittorrent_password": password.get_secret_value() if password else None,
+    }
+    return asyncio.run(_connect(args, app, targets, facts))
 
 
-async def _connect(args: argparse.Namespace, app: AppSpec, targets: list[Target]) -> int:
+async def _connect(
+    args: argparse.Namespace, app: AppSpec, targets: list[Target], facts: dict[str, Any]
+) -> int:
     import httpx
 
     from anibridge_like.arr.client import ArrClient, ArrError
@@ -186,7 +194,10 @@ async def _connect(args: argparse.Namespace, app: AppSpec, targets: list[Target]
     async with httpx.AsyncClient(timeout=args.timeout) as http:
         client = ArrClient(http, app.name, args.url, app.api_prefix, args.api_key)
         try:
-            outcomes = await connect(client, app, targets, dry_run=args.dry_run)
+            kinds = ["indexer"] if args.indexers_only else None
+            outcomes = await connect(
+                client, app, targets, facts=facts, dry_run=args.dry_run, kinds=kinds
+            )
         except ArrError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -241,8 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
         "connect",
         help="register the libraries as Torznab indexers in Sonarr, Radarr or Prowlarr",
         description="Registers each library (series/anime in Sonarr, movies in Radarr, all in "
-        "Prowlarr) through the app's API; re-running updates our own entries, never "
-        "duplicates them. Exit 1 on an error, 3 when the app's own test of an entry fails.",
+        "Prowlarr) through the app's API, and in Sonarr/Radarr our qBittorrent-compatible "
+        "download client; re-running updates our own entries, never duplicates them. Exit 1 "
+        "on an error, 3 when the app's own test of an entry fails.",
     )
     connect.add_argument("app", choices=["sonarr", "radarr", "prowlarr"])
     connect.add_argument("url", help="the app's address, e.g. http://sonarr:8989")
@@ -259,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     connect.add_argument("--timeout", type=float, default=60.0, help="seconds per call")
     connect.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; change nothing"
+    )
+    connect.add_argument(
+        "--indexers-only",
+        action="store_true",
+        help="register the indexers but not the qBittorrent-compatible download client",
     )
     connect.set_defaults(func=_cmd_connect)
     return parser

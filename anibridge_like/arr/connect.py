@@ -21,7 +21,7 @@ from anibridge_like.arr.client import ArrClient, ArrError, Failure, Resource
 from anibridge_like.arr.resources import AppSpec, Desired, ResourceKind, Target
 
 Action = Literal["create", "update", "unchanged"]
-SECRET_FIELDS = frozenset({"apiKey", "password"})
+SECRET_FIELDS = frozenset({"apiKey", "password", "username"})
 
 
 @dataclass
@@ -88,12 +88,14 @@ def _ours(existing: Sequence[Resource], kind: ResourceKind, desired: Desired) ->
     by_name = next((e for e in mine if e.get("name") == desired.name), None)
     if by_name is not None:
         return by_name
-    wanted = desired.fields.get(desired.match_field)
-    return next((e for e in mine if _field_value(e, desired.match_field) == wanted), None)
+    keys = desired.match_fields
+    return next(
+        (e for e in mine if all(_field_value(e, k) == desired.fields.get(k) for k in keys)), None
+    )
 
 
-async def _facts(client: ArrClient, app: AppSpec) -> dict[str, Any]:
-    facts: dict[str, Any] = {}
+async def _facts(client: ArrClient, app: AppSpec, given: dict[str, Any]) -> dict[str, Any]:
+    facts: dict[str, Any] = dict(given)
     if app.needs_app_profile:
         profiles = await client.entries("appprofile")
         if not profiles:
@@ -103,11 +105,20 @@ async def _facts(client: ArrClient, app: AppSpec) -> dict[str, Any]:
 
 
 async def connect(
-    client: ArrClient, app: AppSpec, targets: Sequence[Target], *, dry_run: bool = False
+    client: ArrClient,
+    app: AppSpec,
+    targets: Sequence[Target],
+    *,
+    facts: dict[str, Any],
+    dry_run: bool = False,
+    kinds: Sequence[str] | None = None,
 ) -> list[Outcome]:
-    facts = await _facts(client, app)
+    """``facts``: see :attr:`ResourceKind.desired`; ``kinds``: only these resource paths."""
+    facts = await _facts(client, app, facts)
     outcomes: list[Outcome] = []
     for kind in app.resources:
+        if kinds is not None and kind.path not in kinds:
+            continue
         existing = await client.entries(kind.path)
         template = _template(await client.schema(kind.path), kind, app.name)
         for desired in kind.desired(app, targets, facts):

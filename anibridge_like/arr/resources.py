@@ -3,9 +3,11 @@ entries we want (:class:`Desired`) built from the libraries.
 
 A provider resource (an indexer, a download client) is created from the app's own schema
 template of an implementation (``GET /api/v3/indexer/schema``), so every field the app expects is
-present with its default; we set only the fields we own. Registering our qBittorrent-compatible
-download client is one more :class:`ResourceKind` (``downloadclient``, implementation
-``QBittorrent``) with its own ``desired`` function.
+present with its default; we set only the fields we own. Our qBittorrent-compatible download
+client (``anibridge_like/downloads``, ``/api/v2``) is one more :class:`ResourceKind`
+(``downloadclient``, implementation ``QBittorrent``; fields ``host``, ``port``, ``useSsl``,
+``urlBase``, ``username``, ``password`` of Sonarr's/Radarr's
+``Download/Clients/QBittorrent/QBittorrentSettings.cs``; the category keeps the app's default).
 
 Field names are the camel-cased settings properties (Sonarr
 ``src/NzbDrone.Core/Indexers/Newznab/NewznabSettings.cs``: ``baseUrl``, ``apiPath``, ``apiKey``,
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from anibridge_like.libraries.model import Library
 from anibridge_like.torznab.caps import served_categories
@@ -46,8 +49,8 @@ class Desired:
     name: str
     fields: dict[str, Any]
     on_create: dict[str, Any] = field(default_factory=dict)
-    match_field: str = "baseUrl"
-    """A field whose value identifies our entry even when the user renamed it."""
+    match_fields: tuple[str, ...] = ("baseUrl",)
+    """Fields whose values together identify our entry even when the user renamed it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +62,9 @@ class ResourceKind:
     """A preset of the implementation's schema entry to start from (Prowlarr's
     "Generic Torznab"), or None for the entry itself."""
     desired: Callable[[AppSpec, Sequence[Target], dict[str, Any]], list[Desired]]
-    """Entries wanted for these targets; the dict holds app facts looked up first
-    (e.g. Prowlarr's app profile id)."""
+    """Entries wanted for these targets; the dict holds facts: ``base_url`` (where the app
+    reaches us), ``qbittorrent_username``/``qbittorrent_password``, and what was looked up in
+    the app first (Prowlarr's ``app_profile_id``)."""
     testable: bool = True
 
 
@@ -125,6 +129,28 @@ def _prowlarr_indexers(
     return [Desired(entry_name(t.library), _indexer_fields(t), extra) for t in targets]
 
 
+def _download_clients(
+    app: AppSpec, targets: Sequence[Target], facts: dict[str, Any]
+) -> list[Desired]:
+    """One qBittorrent client pointing at our ``/api/v2`` (when the app gets any library)."""
+    if not targets:
+        return []
+    address = urlsplit(facts["base_url"])
+    secure = address.scheme == "https"
+    fields = {
+        "host": address.hostname or "localhost",
+        "port": address.port or (443 if secure else 80),
+        "useSsl": secure,
+        "urlBase": address.path.rstrip("/"),
+        "username": facts.get("qbittorrent_username") or "",
+        "password": facts.get("qbittorrent_password") or "",
+    }
+    on_create = {"enable": True, "priority": 1}
+    return [Desired(NAME_PREFIX, fields, on_create, match_fields=("host", "port", "urlBase"))]
+
+
+DOWNLOAD_CLIENT = ResourceKind("downloadclient", "QBittorrent", None, _download_clients)
+
 _ARR_ENABLE = {
     "enableRss": True,
     "enableAutomaticSearch": True,
@@ -137,13 +163,13 @@ APPS: dict[str, AppSpec] = {
         "sonarr",
         "/api/v3",
         frozenset({"series", "anime"}),
-        (ResourceKind("indexer", "Torznab", None, _sonarr_indexers),),
+        (ResourceKind("indexer", "Torznab", None, _sonarr_indexers), DOWNLOAD_CLIENT),
     ),
     "radarr": AppSpec(
         "radarr",
         "/api/v3",
         frozenset({"movies"}),
-        (ResourceKind("indexer", "Torznab", None, _radarr_indexers),),
+        (ResourceKind("indexer", "Torznab", None, _radarr_indexers), DOWNLOAD_CLIENT),
     ),
     "prowlarr": AppSpec(
         "prowlarr",

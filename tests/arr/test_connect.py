@@ -55,13 +55,16 @@ async def run(
     global_key: str | None = GLOBAL_KEY,
     only: tuple[str, ...] = (),
     dry_run: bool = False,
+    kinds: tuple[str, ...] | None = ("indexer",),
+    facts: dict[str, Any] | None = None,
 ) -> tuple[list[Outcome], str]:
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.build()))
     arr_http.append(http)
     app = APPS[fake.flavour.app]
     client = ArrClient(http, app.name, "http://sonarr:8989", app.api_prefix, key)
     targets = targets_for(app, LIBRARIES, BASE, global_key, only)
-    outcomes = await connect(client, app, targets, dry_run=dry_run)
+    given = facts if facts is not None else {"base_url": BASE}
+    outcomes = await connect(client, app, targets, facts=given, dry_run=dry_run, kinds=kinds)
     return outcomes, report(app, client, outcomes, dry_run)
 
 
@@ -234,3 +237,40 @@ async def test_the_command_line_runs_against_a_loopback_app(
             wrong = ["connect", "sonarr", url, "nope", "--seed", str(seed)]
             assert await asyncio.to_thread(main, wrong) == 1
             assert "rejected the API key" in capsys.readouterr().err
+
+
+async def test_sonarr_and_radarr_get_our_qbittorrent_client_once(
+    daemon: httpx.AsyncClient, arr_http: list[httpx.AsyncClient]
+) -> None:
+    """The download client is one more resource: created from the app's QBittorrent schema,
+    tested by the app against our /api/v2, never duplicated."""
+    for flavour, category in ((SONARR, "tvCategory"), (RADARR, "movieCategory")):
+        fake = make_fake(flavour, daemon)
+        facts = {"base_url": "http://anibridge:8000"}
+        outcomes, text = await run(fake, arr_http, kinds=None, facts=facts)
+        clients = [o for o in outcomes if o.resource == "downloadclient"]
+        assert [(o.name, o.action, o.test) for o in clients] == [("anibridge-like", "create", [])]
+        (stored,) = fake.clients.values()
+        values = fields(stored)
+        assert (values["host"], values["port"], values["useSsl"]) == ("anibridge", 8000, False)
+        assert values["urlBase"] == "" and stored["implementation"] == "QBittorrent"
+        assert values[category] in ("tv-sonarr", "radarr")  # the app's default category kept
+        assert f"{flavour.app}: downloadclient 'anibridge-like' created" in text
+        again, _ = await run(fake, arr_http, kinds=None, facts=facts)
+        assert {o.action for o in again} == {"unchanged"} and len(fake.clients) == 1
+        moved = {"base_url": "http://nas:8100"}
+        (changed,) = [
+            o
+            for o in (await run(fake, arr_http, kinds=None, facts=moved))[0]
+            if o.resource == "downloadclient"
+        ]
+        assert changed.action == "update" and changed.changes == ["host", "port"]
+        assert len(fake.clients) == 1
+
+
+async def test_prowlarr_gets_no_download_client(
+    daemon: httpx.AsyncClient, arr_http: list[httpx.AsyncClient]
+) -> None:
+    fake = make_fake(PROWLARR, daemon)
+    outcomes, _ = await run(fake, arr_http, kinds=None)
+    assert {o.resource for o in outcomes} == {"indexer"} and fake.clients == {}

@@ -1,4 +1,5 @@
-"""Fake Sonarr / Radarr (API v3) and Prowlarr (API v1) indexer APIs, for ``connect``.
+"""Fake Sonarr / Radarr (API v3) and Prowlarr (API v1) indexer and download-client APIs, for
+``connect`` (download clients: ``tests/fakes/arr_downloadclients.py``).
 
 Built from the apps' published specs and source (paths relative to each repository):
 
@@ -43,6 +44,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.arr_downloadclients import client_failures, client_template, test_qbittorrent
 
 NO_RESULTS = (
     "Query successful, but no results in the configured categories were returned from your "
@@ -121,12 +124,22 @@ class FakeArr:
     flavour: Flavour
     key: str
     indexer_client: httpx.AsyncClient | None = None
-    indexers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    resources: dict[str, dict[int, dict[str, Any]]] = field(
+        default_factory=lambda: {"indexer": {}, "downloadclient": {}}
+    )
     profiles: list[dict[str, Any]] = field(default_factory=lambda: [{"id": 1, "name": "Standard"}])
     writes: list[tuple[str, str]] = field(default_factory=list)
     """(method, path) of every accepted write."""
     tests_run: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def indexers(self) -> dict[int, dict[str, Any]]:
+        return self.resources["indexer"]
+
+    @property
+    def clients(self) -> dict[int, dict[str, Any]]:
+        return self.resources["downloadclient"]
 
     # ---- schema -------------------------------------------------------------------------
     def template(self, implementation: str) -> dict[str, Any]:
@@ -153,15 +166,19 @@ class FakeArr:
         given = request.headers.get("x-api-key") or request.query_params.get("apikey")
         return given == self.key
 
-    def _validate(self, body: dict[str, Any], own_id: int | None) -> list[dict[str, Any]]:
+    def _validate(
+        self, resource: str, body: dict[str, Any], own_id: int | None
+    ) -> list[dict[str, Any]]:
         failures = []
         name = body.get("name")
         values = {f["name"]: f.get("value") for f in body.get("fields") or []}
         if not name:
             failures.append(_failure("Name", "'Name' must not be empty."))
         elif any(i["name"].lower() == name.lower() and i["id"] != own_id
-                 for i in self.indexers.values()):  # fmt: skip
+                 for i in self.resources[resource].values()):  # fmt: skip
             failures.append(_failure("Name", "Should be unique"))
+        if resource == "downloadclient":
+            return failures + [_failure("", m) for m in client_failures(body)]
         base = values.get("baseUrl") or ""
         if not str(base).startswith(("http://", "https://")):
             failures.append(_failure("BaseUrl", "Invalid Url"))
@@ -176,9 +193,14 @@ class FakeArr:
             )
         return failures
 
-    async def run_test(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        """The app's Test: caps, then the RSS request; ≥ 1 parsed item passes."""
+    async def run_test(self, resource: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The app's Test of an indexer (caps, then the RSS request; ≥ 1 parsed item passes)
+        or of a download client (``arr_downloadclients.test_qbittorrent``)."""
         self.tests_run += 1
+        if resource == "downloadclient":
+            if self.indexer_client is None:
+                return [_failure("Host", "Unable to connect to qBittorrent")]
+            return [_failure("", m) for m in await test_qbittorrent(self.indexer_client, body)]
         values = {f["name"]: f.get("value") for f in body.get("fields") or []}
         url = f"{values.get('baseUrl')}{values.get('apiPath') or ''}"
         params: dict[str, Any] = {"t": self.flavour.test_query, "extended": 1}
@@ -221,68 +243,68 @@ class FakeArr:
     def build(self) -> Starlette:
         p = self.flavour.prefix
 
-        async def guard(request: Request) -> Response | None:
-            return None if self._authorised(request) else Response(status_code=401)
+        def guarded(handler: Any) -> Any:
+            async def endpoint(request: Request) -> Response:
+                if not self._authorised(request):
+                    return Response(status_code=401)
+                resource = request.url.path[len(p) + 1 :].split("/")[0]
+                response: Response = await handler(request, resource)
+                return response
 
-        async def listing(request: Request) -> Response:
-            if (denied := await guard(request)) is not None:
-                return denied
+            return endpoint
+
+        async def listing(request: Request, resource: str) -> Response:
             if request.method == "POST":
-                return await self._save(request, None)
-            ordered = sorted(self.indexers.values(), key=lambda i: i["name"])
+                return await self._save(request, resource, None)
+            ordered = sorted(self.resources[resource].values(), key=lambda i: i["name"])
             return JSONResponse(ordered)
 
-        async def one(request: Request) -> Response:
-            if (denied := await guard(request)) is not None:
-                return denied
+        async def one(request: Request, resource: str) -> Response:
             ident = int(request.path_params["id"])
-            if ident not in self.indexers:
+            if ident not in self.resources[resource]:
                 return JSONResponse({"message": "NotFound"}, status_code=404)
             if request.method == "PUT":
-                return await self._save(request, ident)
-            return JSONResponse(self.indexers[ident])
+                return await self._save(request, resource, ident)
+            return JSONResponse(self.resources[resource][ident])
 
-        async def schema(request: Request) -> Response:
-            if (denied := await guard(request)) is not None:
-                return denied
+        async def schema(request: Request, resource: str) -> Response:
+            if resource == "downloadclient":
+                app = self.flavour.app
+                return JSONResponse([client_template(app, i) for i in ("Deluge", "QBittorrent")])
             return JSONResponse([self.template("Newznab"), self.template("Torznab")])
 
-        async def test(request: Request) -> Response:
-            if (denied := await guard(request)) is not None:
-                return denied
-            failures = await self.run_test(await request.json())
+        async def test(request: Request, resource: str) -> Response:
+            failures = await self.run_test(resource, await request.json())
             return JSONResponse(failures, status_code=400) if failures else JSONResponse("{}")
 
-        async def profiles(request: Request) -> Response:
-            if (denied := await guard(request)) is not None:
-                return denied
+        async def profiles(request: Request, resource: str) -> Response:
             return JSONResponse(self.profiles)
 
-        return Starlette(
-            routes=[
-                Route(f"{p}/indexer", listing, methods=["GET", "POST"]),
-                Route(f"{p}/indexer/schema", schema, methods=["GET"]),
-                Route(f"{p}/indexer/test", test, methods=["POST"]),
-                Route(f"{p}/indexer/{{id:int}}", one, methods=["GET", "PUT"]),
-                Route(f"{p}/appprofile", profiles, methods=["GET"]),
+        routes = [Route(f"{p}/appprofile", guarded(profiles), methods=["GET"])]
+        for name in ("indexer", "downloadclient"):
+            routes += [
+                Route(f"{p}/{name}", guarded(listing), methods=["GET", "POST"]),
+                Route(f"{p}/{name}/schema", guarded(schema), methods=["GET"]),
+                Route(f"{p}/{name}/test", guarded(test), methods=["POST"]),
+                Route(f"{p}/{name}/{{id:int}}", guarded(one), methods=["GET", "PUT"]),
             ]
-        )
+        return Starlette(routes=routes)
 
-    async def _save(self, request: Request, ident: int | None) -> Response:
+    async def _save(self, request: Request, resource: str, ident: int | None) -> Response:
         body = await request.json()
         force = request.query_params.get("forceSave", "false").lower() == "true"
-        failures = self._validate(body, ident)
+        failures = self._validate(resource, body, ident)
         enabled = body.get("enable", body.get("enableRss", True))
         if not failures and enabled and not force:
-            failures = await self.run_test(body)
+            failures = await self.run_test(resource, body)
         if failures:
             return JSONResponse(failures, status_code=400)
         if ident is None:
             ident = next(self._ids)
         stored = {**body, "id": ident}
         stored.pop("presets", None)
-        created = ident not in self.indexers
-        self.indexers[ident] = stored
+        created = ident not in self.resources[resource]
+        self.resources[resource][ident] = stored
         self.writes.append((request.method, request.url.path))
         return JSONResponse(stored, status_code=201 if created else 202)
 
