@@ -21,7 +21,7 @@ from anibridge_like.plugins.provider import Language
 from anibridge_like.plugins.registry import Registry, UnknownImplementationError
 
 LibraryKind = Literal["series", "anime", "movies"]
-PluginKind = Literal["provider", "metadata"]
+PluginKind = Literal["provider", "metadata", "media_server"]
 
 DEFAULT_CATEGORIES: dict[str, list[int]] = {
     "series": [5000, 5040],

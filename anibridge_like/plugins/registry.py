@@ -6,6 +6,7 @@ kind        entry-point group                    contract module
 ==========  ===================================  ===========================================
 provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.provider`
 metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
+media_server ``anibridge_like.media_servers``     :mod:`anibridge_like.plugins.media_server`
 ==========  ===================================  ===========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
@@ -22,6 +23,7 @@ from typing import Any
 PLUGIN_KINDS: dict[str, str] = {
     "provider": "anibridge_like.providers",
     "metadata": "anibridge_like.metadata",
+    "media_server": "anibridge_like.media_servers",
 }
 
 # Built-ins, registered explicitly ("module:attribute", imported on first use).
@@ -35,6 +37,11 @@ BUILTINS: dict[str, dict[str, str]] = {
         "skyhook": "anibridge_like.metadata.skyhook:SkyHookMetadata",
         "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
         "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
+    },
+    "media_server": {
+        "jellyfin": "anibridge_like.mediaservers.jellyfin:JellyfinServer",
+        "plex": "anibridge_like.mediaservers.plex:PlexServer",
+        "filesystem": "anibridge_like.mediaservers.filesystem:FilesystemServer",
     },
 }
 
