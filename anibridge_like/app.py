@@ -35,10 +35,18 @@ log = structlog.get_logger(__name__)
 
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
+    from anibridge_like.api.gaps import routes as gap_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
-    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes]
+    return [
+        *health.routes,
+        *admin.routes,
+        *catalog_routes,
+        *mapping_routes,
+        *torznab_routes,
+        *gap_routes,
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

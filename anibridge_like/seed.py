@@ -218,6 +218,8 @@ def _check(
 ) -> list[SeedIssue]:
     from apscheduler.triggers.cron import CronTrigger
 
+    from anibridge_like.mediaservers.bindings import binding_issues
+
     issues: list[SeedIssue] = []
     slugs: set[str] = set()
     for i, lib in zip(positions.libraries, seed.libraries, strict=True):
@@ -240,6 +242,9 @@ def _check(
                 CronTrigger.from_crontab(plugin.refresh_cron)
             except ValueError as exc:
                 issues.append(SeedIssue(f"{where}.refresh_cron", f"invalid crontab: {exc}"))
+        issues.extend(
+            SeedIssue(*x) for x in binding_issues(where, plugin.kind, plugin.config, known_slugs)
+        )
         try:
             impl = registry.get(plugin.kind, plugin.implementation)
         except UnknownImplementationError as exc:

@@ -92,7 +92,7 @@ def _flat(library: FakeLibrary, phase: str) -> list[dict[str, Any]]:
 
 
 def build_jellyfin_app(state: FakeServerState) -> Starlette:
-    cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    cache: dict[tuple[int, str], tuple[FakeLibrary, list[dict[str, Any]]]] = {}
 
     def authorised(request: Request) -> bool:
         token = request.headers.get("x-emby-token")
@@ -148,10 +148,10 @@ def build_jellyfin_app(state: FakeServerState) -> Starlette:
         if not types <= {"series", "movie", "episode"} or not types:
             return Response("IncludeItemTypes required", status_code=400)
         phase = "episodes" if types == {"episode"} else "titles"
-        key = (library.name, phase)
-        if key not in cache:
-            cache[key] = _flat(library, phase)
-        rows = [r for r in cache[key] if r["Type"].lower() in types]
+        key = (id(library), phase)
+        if key not in cache or cache[key][0] is not library:  # content swapped by a test
+            cache[key] = (library, _flat(library, phase))
+        rows = [r for r in cache[key][1] if r["Type"].lower() in types]
         try:
             start = int(q.get("startindex", "0"))
             limit = int(q.get("limit", str(len(rows))))

@@ -57,14 +57,17 @@ def _key(*parts: object) -> str:
 
 
 def build_plex_app(state: FakeServerState) -> Starlette:
-    sections = {str(i + 1): lib for i, lib in enumerate(state.libraries)}
     shows: dict[str, tuple[FakeLibrary, FakeShow]] = {}
     leaves: dict[str, list[str]] = {}
-    entries: dict[str, list[str]] = {}
+    entries: dict[str, tuple[FakeLibrary, list[str]]] = {}
+
+    def sections() -> dict[str, FakeLibrary]:
+        return {str(i + 1): lib for i, lib in enumerate(state.libraries)}
 
     def index(key: str, lib: FakeLibrary) -> list[str]:
-        if key in entries:
-            return entries[key]
+        if key in entries and entries[key][0] is lib:
+            return entries[key][1]
+        leaves.clear()  # content swapped by a test
         rows: list[str] = []
         for show in lib.shows:
             rk = _key(lib.name, show.title, show.year)
@@ -76,7 +79,7 @@ def build_plex_app(state: FakeServerState) -> Starlette:
             )
         for movie in lib.movies:
             rows.append(_movie(lib, movie))
-        entries[key] = rows
+        entries[key] = (lib, rows)
         return rows
 
     def leaf_rows(rk: str) -> list[str]:
@@ -130,17 +133,17 @@ def build_plex_app(state: FakeServerState) -> Starlette:
             f' title={quoteattr(lib.name)} refreshing="{int(key in state.scans)}"'
             f' agent="tv.plex.agents.series" scanner="Plex TV Series">'
             f'<Location id="{key}" path={quoteattr("/media/" + lib.name)} /></Directory>'
-            for key, lib in sections.items()
+            for key, lib in sections().items()
         )
-        return _xml(body, size=len(sections), title1="Plex Library")
+        return _xml(body, size=len(state.libraries), title1="Plex Library")
 
     async def section_all(request: Request) -> Response:
         if (denied := guard(request)) is not None:
             return denied
         key = request.path_params["key"]
-        if key not in sections:
+        if key not in sections():
             return Response(status_code=404)
-        return paged(request, index(key, sections[key]))
+        return paged(request, index(key, sections()[key]))
 
     async def all_leaves(request: Request) -> Response:
         if (denied := guard(request)) is not None:
@@ -154,7 +157,7 @@ def build_plex_app(state: FakeServerState) -> Starlette:
         if (denied := guard(request)) is not None:
             return denied
         key = request.path_params["key"]
-        if key not in sections:
+        if key not in sections():
             return Response(status_code=404)
         state.scans.append(key)
         return Response(status_code=200)
