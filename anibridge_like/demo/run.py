@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.demo.mediaservers.tree import demo_media_server, scan_after_indexing
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
@@ -120,9 +121,14 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
         for name, service in metadata_apps(catalogs).items():
             url = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
+        extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
-            update={"data_dir": demo_dir, "api_key": SecretStr(key)}
+            update={
+                "data_dir": demo_dir,
+                "api_key": SecretStr(key),
+                "admin_api_key": settings.admin_api_key or SecretStr(key),
+            }
         )
         app = create_app(demo_settings, seed=seed, registry=registry)
         server = DaemonServer.for_app(app, settings.host, settings.port)
@@ -140,6 +146,9 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             announce(f"  API key    : {key}")
             announce(f"  progress   : {base}/health/catalog")
             announce("")
+            gaps = f"{base}/api/v1/libraries/anime/gaps?apikey={key}"
+            scan = asyncio.create_task(scan_after_indexing(app, announce, gaps), name="demo-scan")
+            stack.callback(scan.cancel)
         await task
         if not server.started:
             raise SystemExit(1)

@@ -77,16 +77,13 @@ def gap_report(
             )
         ]
     sites = _sites(conn, library_id)
-    title_kind = "movie" if kind == "movies" else "series"
     return {
         "library": slug,
         "languages": [{"code": str(x), "label": x.label} for x in languages],
         "total": total,
         "offset": offset,
         "limit": limit,
-        "works": [
-            _work(conn, slug, kind, library_id, sites, title_kind, languages, w) for w in works
-        ],
+        "works": [_work(conn, slug, kind, library_id, sites, languages, w) for w in works],
     }
 
 
@@ -96,18 +93,18 @@ def _work(
     library_kind: str,
     library_id: int,
     sites: list[str],
-    title_kind: str,
     languages: list[Language],
     work: str,
 ) -> dict[str, Any]:
     where, param = work_filter(work)
     site_list = json.dumps(sites)
     head = conn.execute(
-        "SELECT sm.canonical_title, sm.canonical_year, sm.tvdb_id, sm.tmdb_id, sm.imdb_id"
+        "SELECT sm.canonical_title, sm.canonical_year, sm.tvdb_id, sm.tmdb_id, sm.imdb_id, t.kind"
         " FROM series_mappings sm JOIN titles t ON t.id = sm.title_id"
         f" WHERE {where} AND sm.status IN {GOOD} ORDER BY t.gone, sm.title_id LIMIT 1",
         (param,),
     ).fetchone()
+    title_kind = str(head[5]) if head else ("movie" if library_kind == "movies" else "series")
     known: dict[tuple[int, int], _Episode] = {}
     langs: dict[tuple[int, int], set[str]] = {}
     if title_kind == "movie":
@@ -189,7 +186,7 @@ def _work(
         "year": head[1] if head else None,
         "ids": {
             k: v
-            for k, v in zip(("tvdb", "tmdb", "imdb"), head[2:] if head else (), strict=False)
+            for k, v in zip(("tvdb", "tmdb", "imdb"), head[2:5] if head else (), strict=False)
             if v is not None
         },
         "known": len(known),

@@ -84,7 +84,7 @@ def generated_library(
             FakeShow(
                 title=f"Generated Show {seed}-{i}",
                 year=1990 + d % 35,
-                ids={"tvdb": str(900000 + d % 90000), "imdb": f"tt{1000000 + d % 8000000}"},
+                ids={"tvdb": str(900000 + (seed % 90) * 100000 + i), "imdb": f"tt{d % 10**7:07d}"},
                 episodes=episodes,
             )
         )

@@ -148,10 +148,11 @@ def build_jellyfin_app(state: FakeServerState) -> Starlette:
         if not types <= {"series", "movie", "episode"} or not types:
             return Response("IncludeItemTypes required", status_code=400)
         phase = "episodes" if types == {"episode"} else "titles"
-        key = (id(library), phase)
+        key = (id(library), ",".join(sorted(types)))
         if key not in cache or cache[key][0] is not library:  # content swapped by a test
-            cache[key] = (library, _flat(library, phase))
-        rows = [r for r in cache[key][1] if r["Type"].lower() in types]
+            flat = _flat(library, phase)
+            cache[key] = (library, [r for r in flat if r["Type"].lower() in types])
+        rows = cache[key][1]
         try:
             start = int(q.get("startindex", "0"))
             limit = int(q.get("limit", str(len(rows))))
