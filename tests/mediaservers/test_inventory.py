@@ -20,7 +20,7 @@ from anibridge_like.demo.mediaservers.content import (
     FakeShow,
 )
 from anibridge_like.demo.mediaservers.jellyfin import build_jellyfin_app
-from anibridge_like.mediaservers.engine import scan
+from anibridge_like.mediaservers.engine import scan, trigger_scans
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import SeedError, parse_seed
 from anibridge_like.settings import Settings
@@ -91,6 +91,7 @@ def seed_data(disk: Path, jellyfin_url: str) -> dict[str, Any]:
                     "api_key_env": "TEST_JELLYFIN_KEY",
                     "libraries": {"tv": "Anime"},
                     "page_size": 7,
+                    "trigger_scan": True,
                 },
             },
         ],
@@ -272,3 +273,11 @@ def test_seed_bindings_to_unknown_libraries_are_errors_with_their_path(tmp_path:
     paths = {issue.path: issue.message for issue in err.value.issues}
     assert paths["plugins[3].config.libraries.animee"] == "unknown library 'animee'"
     assert "plugins[3].config.libraries.tv" in paths
+
+
+async def test_scan_trigger_after_a_download_asks_opted_in_servers(world: World) -> None:
+    assert await trigger_scans(world.ctx, "tv") == ["jelly"]
+    assert world.jellyfin.scans == ["all"]
+    assert await trigger_scans(world.ctx, "anime") == []  # a folder: nothing to ask
+    world.jellyfin.faults.server_error = True
+    assert await trigger_scans(world.ctx, "tv") == []  # logged, never raised
