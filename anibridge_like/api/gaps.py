@@ -1,6 +1,10 @@
-"""``GET /api/v1/libraries/{slug}/gaps`` (``?work=tvdb:267440``, ``offset``, ``limit``): what the
-user owns of each work in the library, what is missing, and in which of the library's languages
-the index has it (see :mod:`anibridge_like.mediaservers.gaps`). Admin key required."""
+"""Media-server routes (admin key required):
+
+- ``GET /api/v1/libraries/{slug}/gaps`` (``?work=tvdb:267440``, ``offset``, ``limit``): what the
+  user owns of each work in the library, what is missing, and in which of the library's languages
+  the index has it (see :mod:`anibridge_like.mediaservers.gaps`);
+- ``GET /api/v1/media-servers``: each instance's connection and its bindings' last scans.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from anibridge_like.api.auth import require_admin
 from anibridge_like.context import AppContext
 from anibridge_like.mediaservers.gaps import MAX_LIMIT, UnknownLibraryError, gap_report
 from anibridge_like.mediaservers.resolve import work_filter
+from anibridge_like.mediaservers.status import media_server_states
 from anibridge_like.storage.database import run_sync
 
 
@@ -47,4 +52,13 @@ async def library_gaps(request: Request) -> JSONResponse:
     return JSONResponse(report)
 
 
-routes = [Route("/api/v1/libraries/{slug}/gaps", library_gaps, methods=["GET"])]
+async def media_servers(request: Request) -> JSONResponse:
+    require_admin(request)
+    ctx: AppContext = request.app.state.ctx
+    return JSONResponse({"media_servers": await media_server_states(ctx.readers)})
+
+
+routes = [
+    Route("/api/v1/libraries/{slug}/gaps", library_gaps, methods=["GET"]),
+    Route("/api/v1/media-servers", media_servers, methods=["GET"]),
+]

@@ -248,6 +248,18 @@ async def test_rejected_token_disconnects_and_other_servers_still_scan(world: Wo
     state = await _state(world.ctx, "jelly")
     assert state["connection"] == "disconnected" and state["next_attempt_at"] is None
     assert world.jellyfin.token not in (state["last_error"] or "")
+    listed = (await world.client.get("/api/v1/media-servers", headers=KEY)).json()
+    health = (await world.client.get("/health/catalog")).json()
+    assert listed["media_servers"] == health["media_servers"]
+    by_name = {m["name"]: m for m in listed["media_servers"]}
+    assert by_name["jelly"]["connection"] == "disconnected"
+    assert by_name["jelly"]["libraries"][0]["last_error"].startswith("auth: HTTP 401")
+    assert by_name["disk"]["connection"] == "connected"
+    assert by_name["disk"]["server"]["name"] == "filesystem"
+    assert {b["library"]: b["complete"] for b in by_name["disk"]["libraries"]} == {
+        "anime": True,
+        "movies": True,
+    }
 
 
 async def test_unknown_server_library_is_reported_on_the_binding(world: World) -> None:
