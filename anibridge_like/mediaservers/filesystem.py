@@ -80,8 +80,47 @@ def _check_root(root: str) -> Path:
     return path
 
 
-def _walk(root: Path, rel: tuple[str, ...], after: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """Video files under ``root/rel`` in sorted order whose relative path sorts after ``after``."""
+SKIPPED_FOLDERS = frozenset(
+    {
+        "extras",
+        "featurettes",
+        "behind the scenes",
+        "deleted scenes",
+        "interviews",
+        "scenes",
+        "samples",
+        "shorts",
+        "trailers",
+        "other",
+        "@eadir",
+    }
+)
+"""Jellyfin/Plex extras folders and NAS metadata folders: never episodes or movies."""
+MAX_DEPTH = 8
+"""Deeper folders are not read."""
+
+
+def _skipped(name: str, is_dir: bool) -> bool:
+    if name.startswith("."):
+        return True
+    if is_dir:
+        return name.casefold() in SKIPPED_FOLDERS
+    stem = os.path.splitext(name)[0].casefold()
+    return stem == "sample" or stem.endswith(("-sample", ".sample", "-trailer"))
+
+
+def _walk(
+    root: Path,
+    rel: tuple[str, ...],
+    after: tuple[str, ...],
+    ancestors: frozenset[str] = frozenset(),
+) -> Iterator[tuple[str, ...]]:
+    """Video files under ``root/rel`` in sorted order whose relative path sorts after ``after``
+    (a symlink back to a folder being walked is not followed)."""
+    real = os.path.realpath(root.joinpath(*rel))
+    if len(rel) > MAX_DEPTH or real in ancestors:
+        return
+    ancestors = ancestors | {real}
     try:
         entries = sorted(os.scandir(root.joinpath(*rel)), key=lambda e: e.name)
     except PermissionError as exc:
@@ -90,11 +129,14 @@ def _walk(root: Path, rel: tuple[str, ...], after: tuple[str, ...]) -> Iterator[
         raise PluginError(ErrorCode.UPSTREAM, f"{root.joinpath(*rel)} vanished") from exc
     for entry in entries:
         path = (*rel, entry.name)
-        if entry.is_dir(follow_symlinks=True):
+        is_dir = entry.is_dir(follow_symlinks=True)
+        if _skipped(entry.name, is_dir):
+            continue
+        if is_dir:
             prefix = after[: len(path)]
             if path < prefix:
                 continue  # the whole subtree was listed already
-            yield from _walk(root, path, after if path == prefix else ())
+            yield from _walk(root, path, after if path == prefix else (), ancestors)
         elif path > after and os.path.splitext(entry.name)[1].lower() in VIDEO_EXTENSIONS:
             yield path
 

@@ -44,6 +44,12 @@ def write_disk(root: Path) -> None:
         (season / f"Attack on Titan - S01E{n:02d} - Episode.mkv").write_bytes(b"")
     (season / "Attack on Titan - S01E19E20 - Double.mkv").write_bytes(b"")
     (season / "notes.txt").write_text("not a video")
+    (season / "Attack on Titan - S01E21-sample.mkv").write_bytes(b"")
+    (season.parent / "Extras").mkdir()
+    (season.parent / "Extras" / "Making of S01E22.mkv").write_bytes(b"")
+    (season.parent / ".@__thumb").mkdir()
+    (season.parent / ".@__thumb" / "S01E23.mkv").write_bytes(b"")
+    (season / "loop").symlink_to(season)  # a symlink loop is not followed
     frieren = root / "anime" / "Sousou no Frieren (2023)"
     frieren.mkdir(parents=True)
     (frieren / "[Group] Sousou no Frieren - 03 [1080p].mkv").write_bytes(b"")
@@ -167,6 +173,10 @@ async def test_folder_scan_gap_report_lists_missing_episodes_with_languages(
     outcomes = await scan(world.ctx, instance="disk")
     assert {o.status for o in outcomes} == {"complete"}
     assert await _owned(world.ctx, "anime", "tvdb:267440") == set(range(1, 21))
+    items = await world.ctx.readers.fetchone(
+        "SELECT count(*) FROM media_items WHERE work = 'tvdb:267440' AND kind = 'episode'"
+    )
+    assert items[0] == 19  # 18 files + one double episode; no sample, extra, thumb or loop
     got = await world.client.get("/api/v1/libraries/anime/gaps", headers=KEY)
     assert got.status_code == 200, got.text
     works = {w["work"]: w for w in got.json()["works"]}
