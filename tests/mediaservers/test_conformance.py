@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from anibridge_like.demo.mediaservers.content import FakeServerState
+from anibridge_like.demo.mediaservers.content import (
+    FakeEpisode,
+    FakeLibrary,
+    FakeServerState,
+    FakeShow,
+)
+from anibridge_like.mediaservers.inventory import pull
+from anibridge_like.mediaservers.store import Binding
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.media_server import (
     ItemPage,
@@ -17,7 +24,10 @@ from anibridge_like.plugins.media_server import (
     ServerItem,
 )
 from anibridge_like.plugins.registry import Registry
+from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.writer import Writer
 from tests.mediaservers.harness import BACKENDS, CONTENT, Backend, expected_episodes, open_plugin
+from tests.mediaservers.index import TITAN, add_titles
 
 MAX_PAGES = 200
 
@@ -171,3 +181,37 @@ async def test_scan_trigger_where_declared(backend: Backend, tmp_path: Path) -> 
         assert state.scans
         if "scan_status" in plugin.capabilities.optional:
             assert await plugin.scan_status(ref) is True
+
+
+async def test_truncated_listing_never_turns_owned_into_missing(
+    backend: Backend, tmp_path: Path, writer: Writer, readers: ReaderPool
+) -> None:
+    if not backend.truncates:
+        pytest.skip(f"{backend.name} lists a local folder: no server can cut it short")
+    await add_titles(writer, [TITAN])
+    await writer.execute("INSERT INTO libraries(slug, name, kind) VALUES ('anime', 'A', 'anime')")
+    await writer.execute(
+        "INSERT INTO plugin_instances(name, implementation, kind)"
+        " VALUES ('srv', ?, 'media_server')",
+        (backend.implementation,),
+    )
+    state = _state()
+    async with open_plugin(backend, state, tmp_path, page_size=3) as plugin:
+        binding = Binding(1, "srv", 1, "anime", "anime", backend.library_ref_name("Anime"))
+        status = await plugin.check_connection()
+        assert (await pull(writer, readers, plugin, binding, status)).status == "complete"
+        owned = await _owned_titan(readers)
+        assert owned == set(range(1, 14))
+        shorter = FakeShow("Attack on Titan", 2013, {"tvdb": "267440"}, (FakeEpisode(1, 1),))
+        state.libraries = [FakeLibrary("Anime", "series", shows=(shorter,)), CONTENT[1]]
+        state.faults.truncate_after = 0
+        cut = await pull(writer, readers, plugin, binding, status)
+        assert cut.status in ("partial", "failed") and cut.error_code == "upstream"
+        assert await _owned_titan(readers) == owned
+
+
+async def _owned_titan(readers: ReaderPool) -> set[int]:
+    rows = await readers.fetchall(
+        "SELECT episode FROM media_ownership WHERE work = 'tvdb:267440' AND state = 'owned'"
+    )
+    return {int(r[0]) for r in rows}
