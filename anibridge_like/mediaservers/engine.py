@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from anibridge_like.catalog.state import now_iso
 from anibridge_like.context import AppContext
 from anibridge_like.mediaservers.inventory import pull
 from anibridge_like.mediaservers.store import Binding, ScanOutcome, record_unreachable
@@ -64,12 +65,39 @@ def _build(ctx: AppContext, row: InstanceRow) -> Any:
         raise PluginError(ErrorCode.NOT_CONFIGURED, f"instance {row.name}: {exc}") from exc
 
 
+async def _backing_off(ctx: AppContext, bindings: tuple[Binding, ...]) -> dict[int, str]:
+    """library id → ``next_attempt_at`` for bindings whose last failure asks to wait."""
+    now = now_iso()
+    rows = await ctx.readers.fetchall(
+        "SELECT library_id, next_attempt_at FROM media_scan_state WHERE instance_id = ?"
+        " AND next_attempt_at IS NOT NULL AND next_attempt_at > ?",
+        (bindings[0].instance_id, now),
+    )
+    return {int(r["library_id"]): str(r["next_attempt_at"]) for r in rows}
+
+
 async def scan(
-    ctx: AppContext, *, instance: str | None = None, library: str | None = None
+    ctx: AppContext,
+    *,
+    instance: str | None = None,
+    library: str | None = None,
+    force: bool = True,
 ) -> list[ScanOutcome]:
-    """Pull the inventory of every bound library (optionally one instance / one library)."""
+    """Pull the inventory of every bound library (optionally one instance / one library).
+
+    ``force=False`` (scheduled runs) skips bindings whose last failure set a
+    ``next_attempt_at`` still in the future; a manual run always tries."""
     outcomes: list[ScanOutcome] = []
-    for bound in await bound_instances(ctx, instance=instance, library=library):
+    for found in await bound_instances(ctx, instance=instance, library=library):
+        waiting = {} if force else await _backing_off(ctx, found.bindings)
+        for b in found.bindings:
+            if b.library_id in waiting:
+                message = f"backing off until {waiting[b.library_id]}"
+                outcomes.append(ScanOutcome(b.instance, b.library, "skipped", error=message))
+        ready = tuple(b for b in found.bindings if b.library_id not in waiting)
+        if not ready:
+            continue
+        bound = BoundInstance(found.instance, ready)
         row = bound.instance
         bound_log = log.bind(plugin=row.name, implementation=row.implementation)
         try:

@@ -23,9 +23,10 @@ CONNECTION_BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.BLOCKED: "disconnected",
 }
 """What a failed scan says about the server; any other code (upstream, timeout, rate_limited,
-invalid_data, not_found, partial) means ``degraded``: retried after the policy's backoff,
-doubled per consecutive failure. ``disconnected`` waits for the user (no automatic retry until
-the configuration changes or a manual scan succeeds)."""
+invalid_data, not_found, partial) means ``degraded``. Either way ``next_attempt_at`` is set from
+the code's policy backoff (:func:`~anibridge_like.plugins.errors.policy_for`: minutes for an
+unreachable server, hours for rejected credentials), doubled per consecutive failure up to a
+day; scheduled scans skip the binding until then, a manual scan always tries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class Binding:
 class ScanOutcome:
     instance: str
     library: str
-    status: str  # complete | partial | failed
+    status: str  # complete | partial | failed | skipped
     items: int = 0
     pages: int = 0
     error_code: str | None = None
@@ -164,11 +165,9 @@ def fail_unit(b: Binding, error: PluginError, status: str) -> Any:
             (b.instance_id, b.library_id),
         )
         attempts = (int(list(row)[0][0]) if row else 0) + 1
-        next_at = None
-        if connection == "degraded":
-            base = error.retry_after or policy_for(error.code).stage_backoff_seconds or 300.0
-            delay = min(base * 2 ** min(attempts - 1, 8), MAX_BACKOFF_SECONDS)
-            next_at = iso(utcnow() + timedelta(seconds=delay))
+        base = error.retry_after or policy_for(error.code).stage_backoff_seconds or 300.0
+        delay = min(base * 2 ** min(attempts - 1, 8), MAX_BACKOFF_SECONDS)
+        next_at = iso(utcnow() + timedelta(seconds=delay))
         await conn.execute(
             "INSERT INTO media_scan_state(instance_id, library_id, server_library, status,"
             " connection, attempts, next_attempt_at, last_error, finished_at)"

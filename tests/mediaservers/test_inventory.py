@@ -256,7 +256,7 @@ async def test_rejected_token_disconnects_and_other_servers_still_scan(world: Wo
     assert outcomes[("jelly", "tv")].error_code == "auth"
     assert outcomes[("disk", "anime")].status == "complete"
     state = await _state(world.ctx, "jelly")
-    assert state["connection"] == "disconnected" and state["next_attempt_at"] is None
+    assert state["connection"] == "disconnected" and state["next_attempt_at"] > state["finished_at"]
     assert world.jellyfin.token not in (state["last_error"] or "")
     listed = (await world.client.get("/api/v1/media-servers", headers=KEY)).json()
     health = (await world.client.get("/health/catalog")).json()
@@ -303,3 +303,17 @@ async def test_scan_trigger_after_a_download_asks_opted_in_servers(world: World)
     assert await trigger_scans(world.ctx, "anime") == []  # a folder: nothing to ask
     world.jellyfin.faults.server_error = True
     assert await trigger_scans(world.ctx, "tv") == []  # logged, never raised
+
+
+async def test_scheduled_scans_wait_out_the_backoff_and_manual_ones_do_not(world: World) -> None:
+    world.jellyfin.faults.server_error = True
+    [failed] = await scan(world.ctx, instance="jelly")
+    assert failed.status == "failed" and failed.error_code == "upstream"
+    world.jellyfin.faults.server_error = False
+    requests = world.jellyfin.requests
+    [skipped] = await scan(world.ctx, instance="jelly", force=False)
+    assert skipped.status == "skipped" and "backing off until" in (skipped.error or "")
+    assert world.jellyfin.requests == requests  # the server was not asked
+    [manual] = await scan(world.ctx, instance="jelly")
+    assert manual.status == "complete"
+    assert (await _state(world.ctx, "jelly"))["next_attempt_at"] is None
