@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
-from anibridge_like.demo.mediaservers.tree import demo_media_server, scan_after_indexing
+from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
@@ -61,11 +61,13 @@ def demo_seed(
     urls: dict[str, str], registry: Registry, extra_plugins: list[dict[str, Any]]
 ) -> Seed:
     data = {
-        "libraries": [
-            {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
-            {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
-            {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
-        ],
+        "libraries": with_media_jobs(
+            [
+                {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
+                {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
+                {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
+            ]
+        ),
         "plugins": [
             {
                 "name": "demo-aniworld",
@@ -145,10 +147,8 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
                 announce(f"  {lib.name:<7} URL: {base}/torznab/{lib.slug}/api")
             announce(f"  API key    : {key}")
             announce(f"  progress   : {base}/health/catalog")
+            announce(f"  gaps       : {base}/api/v1/libraries/anime/gaps?apikey={key}")
             announce("")
-            gaps = f"{base}/api/v1/libraries/anime/gaps?apikey={key}"
-            scan = asyncio.create_task(scan_after_indexing(app, announce, gaps), name="demo-scan")
-            stack.callback(scan.cancel)
         await task
         if not server.started:
             raise SystemExit(1)

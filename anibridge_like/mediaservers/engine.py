@@ -1,38 +1,83 @@
-"""The media-server engine: instances from the registry, their bindings, and the two things the
-core asks of them — pull the inventory (:func:`scan`, the body of the ``media_scan`` job) and
-ask for a rescan after a download landed (:func:`trigger_scans`).
+"""The media-server engine: instances from the plugin manager, their bindings, and the two
+things the core asks of them — pull the inventory (:func:`scan`, the body of the ``media_scan``
+job) and ask for a rescan after a download landed (:func:`trigger_scans`).
 
-Dispatch is by capability (``"trigger_scan" in capabilities.optional``), never by name. Each
-instance is handled inside one boundary: a ``PluginError`` is recorded on its bindings' state,
-anything else is logged with context and recorded as ``upstream``; one failing server never
+Dispatch is by capability (``"trigger_scan" in capabilities.optional``), never by name. Every
+call goes through the plugin manager's one boundary
+(:meth:`~anibridge_like.plugins.manager.PluginManager.call`: log context, a plugin bug becomes
+``upstream``); a ``PluginError`` is recorded on the bindings' state and one failing server never
 stops the others (an unreachable server at start blocks nothing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
-from pydantic import ValidationError
 
 from anibridge_like.catalog.state import now_iso
 from anibridge_like.context import AppContext
 from anibridge_like.mediaservers.inventory import pull
 from anibridge_like.mediaservers.store import Binding, ScanOutcome, record_unreachable
-from anibridge_like.plugins.errors import ErrorCode, PluginError
-from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
-from anibridge_like.plugins.registry import UnknownImplementationError
+from anibridge_like.plugins.errors import PluginError
+from anibridge_like.plugins.manager import PluginInstance, PluginManager
+from anibridge_like.plugins.media_server import (
+    ItemPage,
+    MediaServer,
+    ServerLibrary,
+    ServerStatus,
+)
 
 log = structlog.get_logger(__name__)
 
 KIND = "media_server"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class BoundInstance:
-    instance: InstanceRow
+    instance: PluginInstance[MediaServer]
     bindings: tuple[Binding, ...]
+
+
+class _Guarded:
+    """A media server whose every call passes the manager's boundary (it offers the contract's
+    methods, so the inventory pull needs no knowledge of the manager)."""
+
+    def __init__(
+        self, manager: PluginManager, instance: PluginInstance[MediaServer], job: str
+    ) -> None:
+        self._manager = manager
+        self._instance = instance
+        self._job = job
+
+    @property
+    def optional(self) -> frozenset[str]:
+        plugin = self._instance.plugin
+        return frozenset(plugin.capabilities.optional) if plugin is not None else frozenset()
+
+    async def _call(self, fn: Callable[[Any], Awaitable[T]]) -> T:
+        return await self._manager.call(self._instance, fn, job=self._job)
+
+    async def check_connection(self) -> ServerStatus:
+        return await self._call(lambda s: s.check_connection())
+
+    async def list_libraries(self) -> list[ServerLibrary]:
+        return await self._call(lambda s: s.list_libraries())
+
+    async def list_items(self, library_ref: str, cursor: str | None) -> ItemPage:
+        return await self._call(lambda s: s.list_items(library_ref, cursor))
+
+    async def trigger_scan(self, library_ref: str) -> None:
+        await self._call(lambda s: s.trigger_scan(library_ref))
+
+
+def _manager(ctx: AppContext) -> PluginManager:
+    if ctx.plugins is None:
+        raise RuntimeError("the plugin manager is not running")
+    return ctx.plugins
 
 
 async def bound_instances(
@@ -44,7 +89,8 @@ async def bound_instances(
         for r in await ctx.readers.fetchall("SELECT id, slug, kind FROM libraries")
     }
     out: list[BoundInstance] = []
-    for row in await load_instances(ctx.readers, KIND):
+    for inst in _manager(ctx).of_kind(KIND, MediaServer):
+        row = inst.row
         if not row.enabled or (instance is not None and row.name != instance):
             continue
         raw = row.config.get("libraries") or {}
@@ -54,24 +100,16 @@ async def bound_instances(
             if slug in libraries and (library is None or slug == library)
         )
         if bindings:
-            out.append(BoundInstance(row, bindings))
+            out.append(BoundInstance(inst, bindings))
     return out
-
-
-def _build(ctx: AppContext, row: InstanceRow) -> Any:
-    try:
-        return build_plugin(ctx.registry, row, ctx.http)
-    except (ValidationError, UnknownImplementationError) as exc:
-        raise PluginError(ErrorCode.NOT_CONFIGURED, f"instance {row.name}: {exc}") from exc
 
 
 async def _backing_off(ctx: AppContext, bindings: tuple[Binding, ...]) -> dict[int, str]:
     """library id → ``next_attempt_at`` for bindings whose last failure asks to wait."""
-    now = now_iso()
     rows = await ctx.readers.fetchall(
         "SELECT library_id, next_attempt_at FROM media_scan_state WHERE instance_id = ?"
         " AND next_attempt_at IS NOT NULL AND next_attempt_at > ?",
-        (bindings[0].instance_id, now),
+        (bindings[0].instance_id, now_iso()),
     )
     return {int(r["library_id"]): str(r["next_attempt_at"]) for r in rows}
 
@@ -82,11 +120,13 @@ async def scan(
     instance: str | None = None,
     library: str | None = None,
     force: bool = True,
+    job: str = "media_scan",
 ) -> list[ScanOutcome]:
     """Pull the inventory of every bound library (optionally one instance / one library).
 
     ``force=False`` (scheduled runs) skips bindings whose last failure set a
     ``next_attempt_at`` still in the future; a manual run always tries."""
+    manager = _manager(ctx)
     outcomes: list[ScanOutcome] = []
     for found in await bound_instances(ctx, instance=instance, library=library):
         waiting = {} if force else await _backing_off(ctx, found.bindings)
@@ -94,55 +134,40 @@ async def scan(
             if b.library_id in waiting:
                 message = f"backing off until {waiting[b.library_id]}"
                 outcomes.append(ScanOutcome(b.instance, b.library, "skipped", error=message))
-        ready = tuple(b for b in found.bindings if b.library_id not in waiting)
+        ready = [b for b in found.bindings if b.library_id not in waiting]
         if not ready:
             continue
-        bound = BoundInstance(found.instance, ready)
-        row = bound.instance
-        bound_log = log.bind(plugin=row.name, implementation=row.implementation)
+        server: Any = _Guarded(manager, found.instance, job)
         try:
-            server = _build(ctx, row)
             status = await server.check_connection()
         except PluginError as exc:
-            bound_log.warning("media.connection.failed", code=exc.code.value, error=exc.message)
-            for b in bound.bindings:
+            for b in ready:
                 outcomes.append(await record_unreachable(ctx.writer, b, exc))
             continue
-        except Exception as exc:  # the one boundary per plugin call
-            bound_log.exception("media.connection.crashed")
-            error = PluginError(ErrorCode.UPSTREAM, f"{type(exc).__name__}: {exc}")
-            for b in bound.bindings:
-                outcomes.append(await record_unreachable(ctx.writer, b, error))
-            continue
-        bound_log.info("media.connection.ok", server=status.name, version=status.version)
-        for b in bound.bindings:
-            try:
-                outcomes.append(await pull(ctx.writer, ctx.readers, server, b, status))
-            except Exception as exc:  # a plugin bug: logged, recorded, the others go on
-                bound_log.exception("media.scan.crashed", library=b.library)
-                error = PluginError(ErrorCode.UPSTREAM, f"{type(exc).__name__}: {exc}")
-                outcomes.append(await record_unreachable(ctx.writer, b, error))
+        log.info("media.connection.ok", plugin=found.instance.name, server=status.name)
+        for b in ready:
+            outcomes.append(await pull(ctx.writer, ctx.readers, server, b, status))
     return outcomes
 
 
 async def trigger_scans(ctx: AppContext, library: str) -> list[str]:
     """Ask every server bound to ``library`` that opted in (``trigger_scan: true``) and declares
     the capability to rescan its library; returns the instances asked. Failures are logged."""
+    manager = _manager(ctx)
     asked: list[str] = []
-    for bound in await bound_instances(ctx, library=library):
-        row = bound.instance
-        if not row.config.get("trigger_scan"):
+    for found in await bound_instances(ctx, library=library):
+        server = _Guarded(manager, found.instance, "media_trigger")
+        if not found.instance.row.config.get("trigger_scan") or "trigger_scan" not in (
+            server.optional
+        ):
             continue
         try:
-            server = _build(ctx, row)
-            if "trigger_scan" not in server.capabilities.optional:
-                continue
             libraries = await server.list_libraries()
-            for b in bound.bindings:
+            for b in found.bindings:
                 ref = next((x.ref for x in libraries if b.server_library in (x.ref, x.name)), None)
                 if ref is not None:
                     await server.trigger_scan(ref)
-                    asked.append(row.name)
+                    asked.append(found.instance.name)
         except PluginError as exc:
-            log.warning("media.trigger.failed", plugin=row.name, code=exc.code.value)
+            log.warning("media.trigger.failed", plugin=found.instance.name, code=exc.code.value)
     return asked

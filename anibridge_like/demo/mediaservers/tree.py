@@ -11,17 +11,10 @@ folders. Writing is idempotent (existing files are kept).
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle
-
-log = structlog.get_logger(__name__)
 
 LIBRARY_OF_SITE = {"aniworld": "anime", "sto": "series", "megakino": "movies"}
 
@@ -90,20 +83,12 @@ def demo_media_server(root: Path, catalogs: dict[str, GeneratedCatalog]) -> dict
     }
 
 
-async def scan_after_indexing(
-    app: Any, announce: Callable[[str], None], gaps_url: str, *, max_wait_s: float = 3600.0
-) -> None:
-    """Demo only, until the jobs runner schedules ``media_scan``: wait (bounded) until the
-    catalog service finished its start-up runs, then pull the media servers' inventory once."""
-    from anibridge_like.mediaservers.engine import scan
+DEMO_SCAN_CRON = "*/2 * * * *"
+"""The demo's media scans: every two minutes, so the gap report fills soon after the first
+indexing finished (a scan before that owns nothing the index knows yet)."""
 
-    ctx = app.state.ctx
-    service = ctx.services.get("catalog")
-    deadline = time.monotonic() + max_wait_s
-    while service is not None and time.monotonic() < deadline:
-        if service.runs_finished >= len(service.specs) and not service.running():
-            break
-        await asyncio.sleep(2.0)
-    outcomes = await scan(ctx)
-    log.info("demo.media_scan", outcomes=[(o.instance, o.library, o.status) for o in outcomes])
-    announce(f"  gaps       : {gaps_url}")
+
+def with_media_jobs(libraries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The demo's libraries, each with a ``media_scan`` job."""
+    job = {"type": "media_scan", "name": "media scan", "cron": DEMO_SCAN_CRON}
+    return [{**lib, "jobs": [job]} for lib in libraries]
