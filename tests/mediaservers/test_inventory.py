@@ -124,10 +124,8 @@ async def world(
     settings: Settings,
     tmp_path: Path,
     jellyfin: tuple[FakeServerState, str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[World]:
     state, url = jellyfin
-    monkeypatch.setenv("TEST_JELLYFIN_KEY", state.token)  # instances read secrets from env
     disk = tmp_path / "media"
     write_disk(disk)
     env = {"TEST_JELLYFIN_KEY": state.token}
