@@ -24,6 +24,18 @@ from anibridge_like.plugins.provider import Language
 MAX_LIMIT = 500
 
 
+OWNED = (
+    "o.library_id = ? AND o.state = 'owned' AND EXISTS (SELECT 1 FROM plugin_instances p"
+    " WHERE p.id = o.instance_id AND p.enabled = 1 AND json_extract(p.config, ?) IS NOT NULL)"
+)
+"""Owned rows of a library from instances that are enabled and still bind it (a binding removed
+from the seed, or a disabled server, no longer counts)."""
+
+
+def _binding_path(slug: str) -> str:
+    return f'$.libraries."{slug}"'
+
+
 class UnknownLibraryError(LookupError):
     pass
 
@@ -64,16 +76,15 @@ def gap_report(
         total = 1
     else:
         total = conn.execute(
-            "SELECT count(DISTINCT work) FROM media_ownership WHERE library_id = ?"
-            " AND state = 'owned'",
-            (library_id,),
+            f"SELECT count(DISTINCT work) FROM media_ownership o WHERE {OWNED}",
+            (library_id, _binding_path(slug)),
         ).fetchone()[0]
         works = [
             str(r[0])
             for r in conn.execute(
-                "SELECT DISTINCT work FROM media_ownership WHERE library_id = ?"
-                " AND state = 'owned' ORDER BY work LIMIT ? OFFSET ?",
-                (library_id, limit, offset),
+                f"SELECT DISTINCT work FROM media_ownership o WHERE {OWNED}"
+                " ORDER BY work LIMIT ? OFFSET ?",
+                (library_id, _binding_path(slug), limit, offset),
             )
         ]
     sites = _sites(conn, library_id)
@@ -139,9 +150,8 @@ def _work(
     owned = {
         (int(s), int(e))
         for s, e in conn.execute(
-            "SELECT DISTINCT season, episode FROM media_ownership WHERE library_id = ?"
-            " AND work = ? AND state = 'owned'",
-            (library_id, work),
+            f"SELECT DISTINCT season, episode FROM media_ownership o WHERE {OWNED} AND o.work = ?",
+            (library_id, _binding_path(slug), work),
         )
     }
     missing = sorted(set(known) - owned)

@@ -315,3 +315,11 @@ async def test_scheduled_scans_wait_out_the_backoff_and_manual_ones_do_not(world
     [manual] = await scan(world.ctx, instance="jelly")
     assert manual.status == "complete"
     assert (await _state(world.ctx, "jelly"))["next_attempt_at"] is None
+
+
+async def test_a_disabled_server_no_longer_counts_as_owning(world: World) -> None:
+    await scan(world.ctx, instance="disk")
+    gaps = "/api/v1/libraries/anime/gaps"
+    assert (await world.client.get(gaps, headers=KEY)).json()["total"] == 2
+    await world.ctx.writer.execute("UPDATE plugin_instances SET enabled = 0 WHERE name = 'disk'")
+    assert (await world.client.get(gaps, headers=KEY)).json()["total"] == 0
