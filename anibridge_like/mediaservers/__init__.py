@@ -11,8 +11,11 @@ module              role
 ``filesystem``      a folder tree read by Sonarr/Radarr/Jellyfin naming (``naming`` parses names)
 ``bindings``        seed bindings: daemon library → server library, checked with YAML paths
 ``resolve``         server items → canonical works (ids first, names second)
-``inventory``       the paged pull, scan state and per-episode ownership (all writes via Writer)
-``engine``          instances from the registry, connection state, the ``media_scan`` entry point
+``inventory``       the paged pull: resolution per page, the rules of ownership
+``store``           its Writer units (items, ownership, scan state) and the error → state table
+``engine``          instances from the plugin manager, bindings, ``scan`` / ``trigger_scans``
+``scan_job``        the ``media_scan`` job type (jobs runner)
 ``gaps``            the gap report (owned vs. known episodes, languages available)
+``status``          media servers' state for ``/health/catalog`` and the admin API
 ==================  ==============================================================================
 """

@@ -29,7 +29,8 @@ trigger_scan    ``trigger_scan(library_ref)`` asks the server to rescan that lib
 scan_status     ``scan_status(library_ref)`` tells whether a scan is running
 ==============  ==================================================================================
 
-Errors (the core's meaning is in :mod:`anibridge_like.mediaservers.engine`): ``auth`` — the
+Errors (the core's meaning is in :data:`anibridge_like.mediaservers.store.CONNECTION_BY_CODE`):
+``auth`` — the
 credentials were rejected, the instance is *disconnected* until the user fixes them;
 ``upstream``/``timeout`` — the server is unreachable or failing, the instance is *degraded* and
 retried with backoff; ``not_found`` — the library ref does not exist; ``invalid_data`` — an answer
