@@ -30,8 +30,7 @@ scan_status     ``scan_status(library_ref)`` tells whether a scan is running
 ==============  ==================================================================================
 
 Errors (the core's meaning is in :data:`anibridge_like.mediaservers.store.CONNECTION_BY_CODE`):
-``auth`` — the
-credentials were rejected, the instance is *disconnected* until the user fixes them;
+``auth`` — the credentials were rejected, the instance is *disconnected* (retried after hours);
 ``upstream``/``timeout`` — the server is unreachable or failing, the instance is *degraded* and
 retried with backoff; ``not_found`` — the library ref does not exist; ``invalid_data`` — an answer
 did not parse. A listing that breaks off after some pages raises the error of the page that
