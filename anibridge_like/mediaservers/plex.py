@@ -182,12 +182,24 @@ def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.lstrip("-").isdigit() else None
 
 
+_LEGACY_AGENTS = {
+    "com.plexapp.agents.thetvdb": "tvdb",
+    "com.plexapp.agents.themoviedb": "tmdb",
+    "com.plexapp.agents.imdb": "imdb",
+}
+"""The ``guid`` attribute of items matched by Plex's legacy agents
+(``com.plexapp.agents.thetvdb://267440?lang=en``); the new agents list ``Guid`` children."""
+
+
 def _guids(node: ET.Element) -> dict[str, str]:
     raw: dict[str, str] = {}
     for guid in node.findall("Guid"):
         scheme, sep, value = guid.get("id", "").partition("://")
         if sep:
             raw.setdefault(scheme, value)
+    agent, sep, rest = node.get("guid", "").partition("://")
+    if sep and agent in _LEGACY_AGENTS:
+        raw.setdefault(_LEGACY_AGENTS[agent], rest.split("?")[0].split("/")[0])
     return normalise_provider_ids(raw)
 
 

@@ -1,4 +1,5 @@
-"""What the filesystem media server reads from Sonarr / Radarr / Jellyfin names."""
+"""What the media servers read from names and ids: Sonarr / Radarr / Jellyfin file naming,
+Plex agent guids."""
 
 from __future__ import annotations
 
@@ -58,3 +59,19 @@ def test_season_folders() -> None:
     assert season_of_folder("Staffel 3") == 3
     assert season_of_folder("Specials") == 0
     assert season_of_folder("Extras") is None
+
+
+def test_plex_ids_from_new_and_legacy_agents() -> None:
+    import xml.etree.ElementTree as ET
+
+    from anibridge_like.mediaservers.plex import _guids
+
+    new = ET.fromstring(
+        '<Directory guid="plex://show/5d9c" ><Guid id="tvdb://267440"/>'
+        '<Guid id="imdb://tt2560140"/><Guid id="tmdb://1429"/></Directory>'
+    )
+    assert _guids(new) == {"tvdb": "267440", "imdb": "tt2560140", "tmdb": "1429"}
+    legacy = ET.fromstring('<Directory guid="com.plexapp.agents.thetvdb://267440?lang=en"/>')
+    assert _guids(legacy) == {"tvdb": "267440"}
+    movie = ET.fromstring('<Video guid="com.plexapp.agents.imdb://tt0133093?lang=de"/>')
+    assert _guids(movie) == {"imdb": "tt0133093"}
