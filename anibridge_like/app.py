@@ -40,6 +40,8 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.gaps import routes as gap_routes
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.downloads.api import routes as download_routes
+    from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
     return [
@@ -50,6 +52,8 @@ def _routes() -> list[BaseRoute]:
         *mapping_routes,
         *torznab_routes,
         *gap_routes,
+        *download_routes,
+        *stream_routes,
     ]
 
 
@@ -143,3 +147,6 @@ async def _start_services(ctx: AppContext, stack: AsyncExitStack) -> None:
     ctx.jobs = await stack.enter_async_context(JobRunner(ctx))
     service: Any = await stack.enter_async_context(CatalogService(ctx))
     ctx.services["catalog"] = service
+    from anibridge_like.downloads.service import DownloadService
+
+    ctx.services["downloads"] = await stack.enter_async_context(DownloadService(ctx))
