@@ -22,9 +22,11 @@ from urllib.parse import urlsplit
 
 import structlog
 import uvicorn
+from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.logging import QUIET
 from anibridge_like.plugins.registry import Registry
@@ -78,11 +80,13 @@ def demo_seed(
     urls: dict[str, str], registry: Registry, extra_plugins: list[dict[str, Any]]
 ) -> Seed:
     data = {
-        "libraries": [
-            {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
-            {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
-            {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
-        ],
+        "libraries": with_media_jobs(
+            [
+                {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
+                {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
+                {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
+            ]
+        ),
         "plugins": [
             {
                 "name": "demo-aniworld",
@@ -137,9 +141,11 @@ async def _run(
         for name, service in metadata_apps(catalogs).items():
             url = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
+        extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
         demo_settings = demo_settings.model_copy(
             update={
+                "admin_api_key": settings.admin_api_key or SecretStr(key.value or ""),
                 "download_host_order": DEMO_HOST_ORDER,
                 "download_strm_categories": settings.download_strm_categories
                 or [DEMO_STRM_CATEGORY],
@@ -155,6 +161,8 @@ async def _run(
         )
         address = urlsplit(base)
         lines[-1:-1] = [
+            f"Gaps (what your media server lacks): {base}/api/v1/libraries/anime/gaps"
+            "?apikey=<the API key>",
             "Add a qBittorrent download client in Sonarr/Radarr:",
             f"  host {address.hostname}, port {address.port}, no username/password",
             f"  files land in {demo_settings.resolved_download_dir}/<category>/ "
