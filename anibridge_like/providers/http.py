@@ -341,7 +341,7 @@ class PoliteClient:
             state.paused_until = until
             state.pauses += 1
             self._log.warning(
-                "provider_host_paused", url=str(url), seconds=round(window, 3), pauses=state.pauses
+                "provider.host_paused", url=str(url), seconds=round(window, 3), pauses=state.pauses
             )
         if error.retry_after is None:
             error.retry_after = window

@@ -157,7 +157,7 @@ class MegakinoProvider:
                 if not items or not resumable:
                     raise
                 self._log.warning(
-                    "megakino_listing_partial", titles=len(items), cursor=child, error=err.message
+                    "provider.listing_partial", titles=len(items), cursor=child, error=err.message
                 )
                 raise PluginError(
                     ErrorCode.PARTIAL,
@@ -173,7 +173,7 @@ class MegakinoProvider:
                 f"sitemap {root_path}", "title URLs /films|serials/<id>-<slug>.html in any child"
             )
         self._log.info(
-            "megakino_listing_page",
+            "provider.listing_page",
             titles=len(items),
             children=position - start,
             cursor=cursor or "",
