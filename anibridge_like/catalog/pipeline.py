@@ -39,6 +39,7 @@ from anibridge_like.catalog.state import (
 from anibridge_like.catalog.titles import TitleStage
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import build_plugin
+from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.provider import Provider
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.settings import Settings
@@ -85,6 +86,7 @@ def make_run(
     http: httpx.AsyncClient,
     board: ProgressBoard,
     manual: bool = False,
+    plugins: PluginManager | None = None,
 ) -> InstanceRun:
     return InstanceRun(
         spec=spec,
@@ -98,6 +100,7 @@ def make_run(
         board=board,
         retrier=Retrier.from_settings(settings),
         manual=manual,
+        plugins=plugins,
     )
 
 

@@ -233,6 +233,7 @@ class CatalogService:
                 http=self.ctx.http,
                 board=self.board,
                 manual=manual,
+                plugins=self.ctx.plugins,
             )
             bound.info("catalog.run_started", site=site, manual=manual)
             results = await refresh_instance(run, self._stages())
