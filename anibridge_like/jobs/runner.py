@@ -245,8 +245,21 @@ class JobRunner:
     async def run_now(
         self, job_id: int, trigger: RunTrigger = "manual", *, dry_run: bool = False
     ) -> int:
-        """Start a run and return its id once claimed (:class:`JobRunningError` otherwise)."""
-        self.submit(job_id, trigger, dry_run=dry_run)
+        """Start a run and return its id once claimed; :class:`JobRunningError` (with the
+        active run's id) otherwise."""
+        try:
+            self.submit(job_id, trigger, dry_run=dry_run)
+        except JobRunningError as busy:
+            active = self._active.get(job_id)
+            if busy.run_id is not None or active is None:
+                raise
+            # claimed in memory a moment ago: wait for its id (the claim is one writer unit)
+            run_id: int | None
+            try:
+                run_id = await asyncio.shield(active.claimed)
+            except JobRunningError as other:  # that claim lost to a run of another process
+                run_id = other.run_id
+            raise JobRunningError(job_id, run_id) from None
         return await asyncio.shield(self._active[job_id].claimed)
 
     async def wait(self, job_id: int) -> RunOutcome | None:

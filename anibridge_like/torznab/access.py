@@ -11,10 +11,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 
-from anibridge_like.libraries.model import ALL_LANGUAGES, Library, LibrarySource
+from anibridge_like.libraries.model import ALL_LANGUAGES, Library
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
 
-__all__ = ["Library", "LibrarySource", "libraries_of", "opens", "select_libraries"]
+__all__ = ["Library", "opens", "select_libraries"]
 
 
 def _matches(presented: bytes, key: str | None) -> bool:
@@ -39,7 +39,7 @@ def select_libraries(
     presented: str | None,
     global_key: str | None,
 ) -> list[Library]:
-    """The libraries the request may see (see :func:`libraries_of`), or a Newznab error.
+    """The libraries the request may see (of ``AppContext.libraries``), or a Newznab error.
 
     ``slug=None`` is ``/torznab/api``: every library the key opens (error 100 when the key opens
     none although some library exists). With a slug: that library, or error 100 / 201.
@@ -58,23 +58,6 @@ def select_libraries(
     if every and not allowed:
         raise NewznabError(NewznabCode.INCORRECT_CREDENTIALS)
     return allowed
-
-
-_converted: dict[int, tuple[object, tuple[Library, ...]]] = {}
-
-
-def libraries_of(seed_libraries: Sequence[LibrarySource]) -> tuple[Library, ...]:
-    """Library sources (seed entries) as :class:`Library` values, converted once per sequence
-    object. The application serves ``AppContext.libraries`` (the database snapshot); this is for
-    callers holding only a seed."""
-    key = id(seed_libraries)
-    cached = _converted.get(key)
-    if cached is not None and cached[0] is seed_libraries:
-        return cached[1]
-    converted = tuple(Library.from_source(lib) for lib in seed_libraries)
-    _converted.clear()  # one live seed at a time; never grows
-    _converted[key] = (seed_libraries, converted)
-    return converted
 
 
 _CLOSED = Library("", "", "series", (), ALL_LANGUAGES, None)
