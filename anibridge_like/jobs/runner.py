@@ -128,7 +128,9 @@ class JobRunner:
         return rows[0]
 
     def _missing(self, job: JobRow) -> bool:
-        wanted = self._schedule and job.enabled and job.id not in self.errors
+        """A job that should be scheduled but is not (e.g. removed from the scheduler)."""
+        timed = bool(job.cron or job.interval_hours or job.key)
+        wanted = self._schedule and job.enabled and timed and job.id not in self.errors
         return wanted and self.ctx.scheduler.get_job(job.scheduler_id) is None
 
     def timezone_of(self, job: JobRow) -> str:
