@@ -11,10 +11,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 
-from anibridge_like.libraries.model import ALL_LANGUAGES, Library
+from anibridge_like.libraries.model import ALL_LANGUAGES, Library, LibrarySource
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
 
-__all__ = ["Library", "opens", "select_libraries"]
+__all__ = ["Library", "libraries_of", "opens", "select_libraries"]
 
 
 def _matches(presented: bytes, key: str | None) -> bool:
@@ -58,6 +58,12 @@ def select_libraries(
     if every and not allowed:
         raise NewznabError(NewznabCode.INCORRECT_CREDENTIALS)
     return allowed
+
+
+def libraries_of(sources: Sequence[LibrarySource]) -> tuple[Library, ...]:
+    """Seed entries as :class:`Library` values, for callers without a database (``connect``);
+    the served endpoints read ``AppContext.libraries`` (the database snapshot)."""
+    return tuple(Library.from_source(source) for source in sources)
 
 
 _CLOSED = Library("", "", "series", (), ALL_LANGUAGES, None)
