@@ -15,15 +15,18 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
+from anibridge_like.api.limits import BodyLimitMiddleware
 from anibridge_like.context import AppContext
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
+from anibridge_like.redaction import register_configured_secrets
 from anibridge_like.seed import Seed, load_seed
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
@@ -65,10 +68,12 @@ def create_app(
             the_seed = (
                 seed if seed is not None else load_seed(settings.resolved_seed_path(), reg, environ)
             )
+            register_configured_secrets(settings, the_seed)  # scrubbed from every log line
             writer = Writer(settings.database_path, queue_size=settings.writer_queue_size)
             await stack.enter_async_context(writer)
             report = await writer.run(
-                make_reconcile_unit(the_seed, reg, environ), label="seed.reconcile"
+                make_reconcile_unit(the_seed, reg, environ, allow_empty=settings.allow_empty_seed),
+                label="seed.reconcile",
             )
             log.info(
                 "seed.reconciled",
@@ -111,6 +116,7 @@ def create_app(
 
     app = Starlette(
         routes=_routes(),
+        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )

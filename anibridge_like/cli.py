@@ -27,8 +27,19 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
+def _warn_unknown_env() -> None:
+    """Mistyped ``ANIBRIDGE_*`` variables, one line each (a warning: the start continues)."""
+    import os
+
+    from anibridge_like.settings import unknown_env_names
+
+    for line in unknown_env_names(os.environ):
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
+    _warn_unknown_env()
     path = args.seed or settings.resolved_seed_path()
     try:
         seed = load_seed(path, Registry())
@@ -48,7 +59,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     from anibridge_like.storage.migrate import MigrationError, apply_migrations
 
     settings = _settings_or_exit()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, sql_debug=settings.log_sql)
     try:
         applied = apply_migrations(settings.database_path)
     except MigrationError as exc:
@@ -61,11 +72,20 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
 
     from anibridge_like.app import create_app
+    from anibridge_like.seed_guard import EmptySeedRefusedError, emptying_preflight
     from anibridge_like.server import DaemonServer
     from anibridge_like.storage.migrate import MigrationError
+    from anibridge_like.storage.preflight import data_dir_problem
 
     settings = _settings_or_exit()
-    configure_logging(settings.log_level, settings.log_format)
+    _warn_unknown_env()
+    if args.allow_empty:
+        settings = settings.model_copy(update={"allow_empty_seed": True})
+    configure_logging(settings.log_level, settings.log_format, sql_debug=settings.log_sql)
+    problem = data_dir_problem(settings.data_dir)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     if args.demo:
         from anibridge_like.demo.run import run_demo
 
@@ -75,6 +95,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         seed = load_seed(args.seed or settings.resolved_seed_path(), registry)
     except SeedError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        wanted = [lib.slug for lib in seed.libraries]
+        emptying_preflight(settings.database_path, wanted, settings.allow_empty_seed)
+    except EmptySeedRefusedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     app = create_app(settings, seed=seed, registry=registry)
     server = DaemonServer.for_app(app, settings.host, settings.port)
@@ -116,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="serve a bundled demo site and seed on loopback and index it",
+    )
+    serve.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="apply a seed that removes every library (refused otherwise)",
     )
     serve.set_defaults(func=_cmd_serve)
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")

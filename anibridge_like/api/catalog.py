@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from anibridge_like.api.auth import require_admin
+from anibridge_like.api.auth import is_admin, require_admin
 from anibridge_like.catalog.report import catalog_snapshot
 from anibridge_like.catalog.report import catalog_summary as _summary
 from anibridge_like.catalog.service import (
@@ -32,6 +32,7 @@ from anibridge_like.catalog.service import (
     UnknownInstanceError,
 )
 from anibridge_like.context import AppContext
+from anibridge_like.redaction import public_view, redact_value
 
 _STATUS: dict[type[CatalogError], int] = {UnknownInstanceError: 404, RefreshRunningError: 409}
 
@@ -43,7 +44,9 @@ async def catalog_summary(ctx: AppContext) -> dict[str, Any]:
 
 async def health_catalog(request: Request) -> JSONResponse:
     ctx: AppContext = request.app.state.ctx
-    return JSONResponse(await catalog_snapshot(ctx))
+    snapshot = await catalog_snapshot(ctx)
+    # open route: URLs reduced to host and path unless the admin key is presented
+    return JSONResponse(redact_value(snapshot) if is_admin(request) else public_view(snapshot))
 
 
 async def refresh_instance(request: Request) -> JSONResponse:

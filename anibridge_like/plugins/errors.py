@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from anibridge_like.redaction import redact_text
+
 
 class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
@@ -66,12 +68,12 @@ class PluginError(Exception):
         cursor: str | None = None,
     ) -> None:
         self.code = ErrorCode(code)
-        self.message = message
+        self.message = redact_text(message)  # it is logged and stored: no credentials
         self.retry = policy_for(self.code).retryable if retry is None else retry
         self.retry_after = retry_after
         self.items = list(items)
         self.cursor = cursor
-        super().__init__(f"{self.code.value}: {message}")
+        super().__init__(f"{self.code.value}: {self.message}")
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep picklable across processes
         return (

@@ -3,16 +3,17 @@
 Keys: the global key (``ANIBRIDGE_API_KEY``) opens every library; a library's own key (seed
 ``api_key``) opens that library. A library needs a key when either is set; one without any key set
 is open. ``/torznab/api`` serves every library the presented key opens, so a key for ``anime``
-never sees ``movies``. Comparisons are constant-time (:func:`hmac.compare_digest`).
+never sees ``movies``. Keys are held as digests and compared digest to digest in constant time
+(:mod:`anibridge_like.keys`).
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from anibridge_like.keys import key_digest, key_matches
 from anibridge_like.plugins.provider import Language
 from anibridge_like.torznab.caps import default_categories
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
@@ -47,6 +48,7 @@ class Library:
     languages: tuple[Language, ...]
     """Served language variants, preferred first (every variant when the seed lists none)."""
     api_key: str | None
+    """The digest of the library's own key (:func:`anibridge_like.keys.key_digest`)."""
 
     @property
     def title_kind(self) -> Literal["series", "movie"]:
@@ -63,23 +65,19 @@ class Library:
             kind=kind,
             categories=categories or default_categories(kind),
             languages=tuple(dict.fromkeys(languages)),
-            api_key=source.api_key or None,
+            api_key=key_digest(source.api_key) if source.api_key else None,
         )
 
 
-def _matches(presented: bytes, key: str | None) -> bool:
-    return key is not None and hmac.compare_digest(presented, key.encode())
-
-
 def opens(library: Library, presented: str | None, global_key: str | None) -> bool:
+    """``global_key``: the global key or its digest."""
     if global_key is None and library.api_key is None:
         return True
-    if presented is None:
+    if not presented:
         return False
-    raw = presented.encode()
     # Evaluate both comparisons so the time does not depend on which key matched.
-    by_global = _matches(raw, global_key)
-    by_own = _matches(raw, library.api_key)
+    by_global = key_matches(presented, key_digest(global_key) if global_key else None)
+    by_own = key_matches(presented, library.api_key)
     return by_global or by_own
 
 
