@@ -63,7 +63,7 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def measure(db: Path, words: list[str], requests: int) -> dict[str, str]:
+async def measure(db: Path, words: list[str], requests: int, offsets: list[int]) -> dict[str, str]:
     conn = await open_read_connection(db)
     libs = _libraries()
     rng = random.Random(7)
@@ -78,7 +78,7 @@ async def measure(db: Path, words: list[str], requests: int) -> dict[str, str]:
         out["search"] = f"{statistics.median(sampled):.2f} / {_pct(sampled, 99):.2f}"
         broad = [await _time(conn, libs, {"t": "search", "q": w}) for _ in range(5) for w in BROAD]
         out["broad"] = f"{statistics.median(broad):.2f} / {max(broad):.2f}"
-        for offset in (0, 900, 5000, 1_000_000):
+        for offset in offsets:
             runs = [
                 await _time(conn, libs, {"t": "search", "offset": str(offset), "limit": "100"})
                 for _ in range(15 if offset <= 5000 else 3)
@@ -96,6 +96,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/abl-scale"))
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--offsets", default="0,900,5000,1000000")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -108,7 +109,8 @@ async def main() -> None:
         began = time.perf_counter()
         samples, _ = await build(db, size, args.episodes_per_title, write=fresh)
         built = time.perf_counter() - began
-        result = await measure(db, samples.words, args.requests)
+        offsets = [int(o) for o in args.offsets.split(",")]
+        result = await measure(db, samples.words, args.requests, offsets)
         rows.append((size, built, result))
         print(f"{size}: built/loaded in {built:.0f} s: {result}", flush=True)
     print(
@@ -117,7 +119,7 @@ async def main() -> None:
     )
     print("|---|---|---|---|")
     for size, _, r in rows:
-        rss = " / ".join(r[f"rss@{o}"] for o in (0, 900, 5000, 1_000_000))
+        rss = " / ".join(r.get(f"rss@{o}", "–") for o in (0, 900, 5000, 1_000_000))
         print(f"| {size:,} | {r['search']} | {r['broad']} | {rss} |")
 
 

@@ -1,4 +1,8 @@
-"""``GET /health``: liveness with version, uptime, database and writer state.
+"""``GET /health``: liveness with version, uptime, database, writer and storage state.
+
+``status`` is ``ok`` (200) or ``degraded`` (503) with ``degraded`` naming the parts: ``database``
+(the readers cannot query), ``writer`` (its task stopped), ``storage`` (the last write failed
+for a fault of the machine — disk full, read-only, I/O — until a write succeeds again).
 
 ``/health`` and ``/health/catalog`` are open (Docker health checks, uptime monitors), so what they
 show to a caller without the admin key is reduced: the database by its file name only, URLs by
@@ -26,8 +30,19 @@ async def health(request: Request) -> JSONResponse:
     admin = is_admin(request)
     db_ok = await ctx.readers.ping()
     stats = ctx.writer.stats
+    fault = ctx.writer.storage_fault
+    degraded = [
+        part
+        for part, bad in (
+            ("database", not db_ok),
+            ("writer", not ctx.writer.running),
+            ("storage", fault is not None),
+        )
+        if bad
+    ]
     body: dict[str, object] = {
-        "status": "ok" if db_ok and ctx.writer.running else "degraded",
+        "status": "degraded" if degraded else "ok",
+        "degraded": degraded,
         "version": __version__,
         "uptime_seconds": round(time.monotonic() - ctx.started_at, 3),
         "database": {
@@ -44,6 +59,9 @@ async def health(request: Request) -> JSONResponse:
             "utilisation": round(stats.utilisation, 4),
             "last_lag_seconds": round(stats.last_lag_seconds, 4),
         },
+        "storage": {"ok": True}
+        if fault is None
+        else {"ok": False, "fault": fault.kind.value, "error": fault.message, "since": fault.since},
     }
     catalog = ctx.services.get("catalog")
     if catalog is not None:
