@@ -1,0 +1,90 @@
+"""Faults of the machine on real small filesystems (tmpfs mounts; skipped with the reason where
+the machine does not allow mounting):
+
+* the demo daemon on a 2 MB data directory: the disk fills during indexing, the daemon stays up
+  and keeps answering, ``/health`` says ``degraded: storage`` and the failed stage is labelled
+  ``storage``; after the filesystem grows, a write succeeds and ``/health`` is ok again;
+* a read-only data directory at start: one line naming the path, exit status 1.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.reliability.test_demo_run import ADMIN, demo
+
+
+@contextmanager
+def tmpfs(path: Path, options: str) -> Iterator[Path]:
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+
+
+def _health(base: str) -> tuple[int, dict[str, object]]:
+    response = httpx.get(f"{base}/health", timeout=5)
+    return response.status_code, response.json()
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_reported_and_survived(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "data", "size=2m,mode=0755"), demo(tmp_path, "info") as (proc, base, _):
+        deadline = time.monotonic() + 90
+        status, body = _health(base)
+        while body.get("degraded") != ["storage"]:
+            assert proc.poll() is None, "the daemon died when the disk filled"
+            assert time.monotonic() < deadline, f"/health never said degraded: storage: {body}"
+            time.sleep(0.2)
+            status, body = _health(base)
+        assert status == 503
+        storage = body["storage"]
+        assert isinstance(storage, dict) and storage["fault"] == "disk_full"
+        catalog = httpx.get(f"{base}/health/catalog", headers={"X-Api-Key": ADMIN}, timeout=5)
+        assert catalog.status_code == 200  # still serving
+        deadline = time.monotonic() + 60
+        while "storage: disk full" not in catalog.text:
+            assert time.monotonic() < deadline, "no stage was labelled as a storage failure"
+            time.sleep(0.3)
+            catalog = httpx.get(f"{base}/health/catalog", headers={"X-Api-Key": ADMIN}, timeout=5)
+        assert "upstream: OperationalError" not in catalog.text
+        subprocess.run(["mount", "-o", "remount,size=256m", str(tmp_path / "data")], check=True)
+        deadline = time.monotonic() + 120
+        while _health(base)[0] != 200:  # the next write (a retry) succeeds and clears the fault
+            assert proc.poll() is None
+            assert time.monotonic() < deadline, "the daemon never recovered after the disk grew"
+            time.sleep(0.5)
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+
+
+def test_a_read_only_data_dir_at_start_is_one_clear_line(tmp_path: Path) -> None:
+    data = tmp_path / "ro"
+    with tmpfs(data, "size=1m,ro"):
+        result = subprocess.run(
+            [sys.executable, "-m", "anibridge_like", "serve"],
+            env={"ANIBRIDGE_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: data directory {data} is not writable: Read-only file system"]
