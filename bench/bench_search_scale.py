@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sqlite3
 import statistics
 import sys
 import time
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_torznab import LIBRARIES, build
 
-from anibridge_like.storage.database import open_read_connection
+from anibridge_like.storage.database import open_read_connection, run_sync
 from anibridge_like.torznab.access import Library
 from anibridge_like.torznab.params import parse_params
 from anibridge_like.torznab.search import search
@@ -51,11 +52,30 @@ def _libraries() -> list[Library]:
     ]  # fmt: skip
 
 
+STEPS: list[int] = [0]
+"""SQLite VM instructions (in thousands) of the last request: a cost that does not depend on
+the load of a shared machine."""
+
+
+def _count_steps(raw: sqlite3.Connection) -> None:
+    def tick() -> int:
+        STEPS[0] += 1
+        return 0
+
+    raw.set_progress_handler(tick, 1000)
+
+
 async def _time(conn: aiosqlite.Connection, libs: list[Library], query: dict[str, str]) -> float:
     params = parse_params(query)
+    STEPS[0] = 0
     began = time.perf_counter()
     await search(conn, libs, params)
     return (time.perf_counter() - began) * 1000
+
+
+async def _steps(conn: aiosqlite.Connection, libs: list[Library], query: dict[str, str]) -> int:
+    await _time(conn, libs, query)
+    return STEPS[0]
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -65,6 +85,7 @@ def _pct(values: list[float], p: float) -> float:
 
 async def measure(db: Path, words: list[str], requests: int, offsets: list[int]) -> dict[str, str]:
     conn = await open_read_connection(db)
+    await run_sync(conn, _count_steps)
     libs = _libraries()
     rng = random.Random(7)
     out: dict[str, str] = {}
@@ -76,6 +97,10 @@ async def measure(db: Path, words: list[str], requests: int, offsets: list[int])
             for _ in range(requests)
         ]
         out["search"] = f"{statistics.median(sampled):.2f} / {_pct(sampled, 99):.2f}"
+        steps = [await _steps(conn, libs, {"t": "search", "q": w}) for w in words[:200]]
+        out["steps"] = f"{statistics.median(steps):.0f} / {_pct([float(x) for x in steps], 99):.0f}"
+        broad_steps = [await _steps(conn, libs, {"t": "search", "q": w}) for w in BROAD]
+        out["broad_steps"] = f"{max(broad_steps)}"
         broad = [await _time(conn, libs, {"t": "search", "q": w}) for _ in range(5) for w in BROAD]
         out["broad"] = f"{statistics.median(broad):.2f} / {max(broad):.2f}"
         for offset in offsets:
@@ -114,13 +139,16 @@ async def main() -> None:
         rows.append((size, built, result))
         print(f"{size}: built/loaded in {built:.0f} s: {result}", flush=True)
     print(
-        "\n| titles | search p50 / p99 ms | broad p50 / max ms "
-        "| RSS ms @ offset 0 / 900 / 5k / 1M |"
+        "\n| titles | search p50 / p99 ms | search kSteps p50 / p99 | broad p50 / max ms "
+        "| broad kSteps max | RSS ms @ offset 0 / 900 / 5k / 1M |"
     )
-    print("|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for size, _, r in rows:
         rss = " / ".join(r.get(f"rss@{o}", "–") for o in (0, 900, 5000, 1_000_000))
-        print(f"| {size:,} | {r['search']} | {r['broad']} | {rss} |")
+        print(
+            f"| {size:,} | {r['search']} | {r['steps']} | {r['broad']} | {r['broad_steps']} "
+            f"| {rss} |"
+        )
 
 
 if __name__ == "__main__":
