@@ -37,9 +37,22 @@ def _warn_unknown_env() -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
+def _timezone_or_exit(settings: Settings) -> None:
+    """``ANIBRIDGE_TIMEZONE`` must be an IANA name (the scheduler's default timezone)."""
+    from anibridge_like.jobs.cron import ScheduleError, zone
+
+    try:
+        zone(settings.timezone)
+    except ScheduleError as exc:
+        print("invalid environment settings (1 error(s)):", file=sys.stderr)
+        print(f"  ANIBRIDGE_TIMEZONE: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     _warn_unknown_env()
+    _timezone_or_exit(settings)
     path = args.seed or settings.resolved_seed_path()
     try:
         seed = load_seed(path, Registry())
@@ -50,7 +63,8 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
         return 1
     print(
         f"settings ok; seed {path or '(none)'} ok: {len(seed.libraries)} libraries, "
-        f"{len(seed.plugins)} plugin instances"
+        f"{len(seed.plugins)} plugin instances, {sum(len(lib.jobs) for lib in seed.libraries)}"
+        " library jobs"
     )
     return 0
 
@@ -79,6 +93,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings_or_exit()
     _warn_unknown_env()
+    _timezone_or_exit(settings)
     if args.allow_empty:
         settings = settings.model_copy(update={"allow_empty_seed": True})
     configure_logging(settings.log_level, settings.log_format, sql_debug=settings.log_sql)
