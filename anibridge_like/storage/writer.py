@@ -90,6 +90,7 @@ class Writer:
         self.storage_fault: StorageFault | None = None
         """The fault that made the last unit fail (``None`` once a unit commits again)."""
         self._deferred: dict[str, UnitOfWork[Any]] = {}
+        self._current: _Job[Any] | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -220,6 +221,22 @@ class Writer:
 
     # ---- the task ------------------------------------------------------------------------
     async def _run(self) -> None:
+        """The writer's task: :meth:`_loop`, restarted (after logging) should anything escape
+        it — a dead writer would leave the daemon serving but never writing again."""
+        while True:
+            try:
+                await self._loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("writer.loop_crashed", error=repr(exc))
+                current, self._current = self._current, None
+                if current is not None and not current.future.done():
+                    current.future.set_exception(exc)
+                await asyncio.sleep(0.05)
+
+    async def _loop(self) -> None:
         assert self._conn is not None
         conn = self._conn
         while True:
@@ -228,6 +245,7 @@ class Writer:
                 return
             assert isinstance(item, _Job)
             job: _Job[Any] = item
+            self._current = job
             if job.future.cancelled():
                 continue
             self.stats.last_lag_seconds = time.monotonic() - job.enqueued
