@@ -32,6 +32,7 @@ from anibridge_like.catalog.service import (
     UnknownInstanceError,
 )
 from anibridge_like.context import AppContext
+from anibridge_like.mediaservers.status import media_server_states
 from anibridge_like.redaction import public_view, redact_value
 
 _STATUS: dict[type[CatalogError], int] = {UnknownInstanceError: 404, RefreshRunningError: 409}
@@ -44,9 +45,10 @@ async def catalog_summary(ctx: AppContext) -> dict[str, Any]:
 
 async def health_catalog(request: Request) -> JSONResponse:
     ctx: AppContext = request.app.state.ctx
-    snapshot = await catalog_snapshot(ctx)
+    body = await catalog_snapshot(ctx)
+    body["media_servers"] = await media_server_states(ctx.readers)
     # open route: URLs reduced to host and path unless the admin key is presented
-    return JSONResponse(redact_value(snapshot) if is_admin(request) else public_view(snapshot))
+    return JSONResponse(redact_value(body) if is_admin(request) else public_view(body))
 
 
 async def refresh_instance(request: Request) -> JSONResponse:

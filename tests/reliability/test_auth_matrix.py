@@ -4,12 +4,13 @@ the day it is added.
 
 Rules:
 
-* ``/api/…`` (admin API): never a 2xx without the admin key — 401 JSON (403 while no admin key is
-  configured), also for a library's key and for ``?apikey=``.
+* ``/api/v1/…`` (admin API): never a 2xx without the admin key — 401 JSON (403 while no admin
+  key is configured), also for a library's key and for ``?apikey=``.
 * ``/torznab/…``: Newznab error 100 for every bad key; a library's own key opens that library
   only (another library's endpoint answers 100).
 * Routes open on purpose are listed in :data:`PUBLIC` and must show no credential.
-* Any other route: never a 5xx, and never a secret in the body (its owner decides its auth).
+* Any other route (``/api/v2`` qBittorrent login, ``/stream/{token}`` signed URLs, …): never a
+  5xx, and never a configured key in the body (its owner decides its auth).
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ async def test_every_route_refuses_every_bad_key(client: httpx.AsyncClient) -> N
                         failures.append(f"{where}: shows a configured key")
                 if template in PUBLIC:
                     continue
-                if template.startswith("/api/"):
+                if template.startswith("/api/v1/"):
                     if response.status_code != 401 or "error" not in response.json():
                         failures.append(f"{where}: {response.status_code} {text[:80]}")
                 elif template.startswith("/torznab/"):
