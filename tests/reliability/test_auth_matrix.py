@@ -126,7 +126,8 @@ async def test_every_route_refuses_every_bad_key(client: httpx.AsyncClient) -> N
                 response = await _ask(client, method, path, headers, as_query)
                 where = f"{method} {template} [{case}{', query' if as_query else ''}]"
                 text = response.text
-                if response.status_code >= 500 and template not in PUBLIC:
+                # 503 = a service deliberately not started in this app (downloads, catalog)
+                if response.status_code >= 500 and response.status_code != 503:
                     failures.append(f"{where}: {response.status_code}")
                 for secret in (ADMIN, ANIME, MOVIES):
                     if secret in text and secret not in str(headers):
