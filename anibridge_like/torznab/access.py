@@ -3,33 +3,30 @@
 Keys: the global key (``ANIBRIDGE_API_KEY``) opens every library; a library's own key (seed
 ``api_key``) opens that library. A library needs a key when either is set; one without any key set
 is open. ``/torznab/api`` serves every library the presented key opens, so a key for ``anime``
-never sees ``movies``. Comparisons are constant-time (:func:`hmac.compare_digest`).
+never sees ``movies``. Keys are held as digests and compared digest to digest in constant time
+(:mod:`anibridge_like.keys`).
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 
+from anibridge_like.keys import key_digest, key_matches
 from anibridge_like.libraries.model import ALL_LANGUAGES, Library, LibrarySource
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
 
 __all__ = ["Library", "libraries_of", "opens", "select_libraries"]
 
 
-def _matches(presented: bytes, key: str | None) -> bool:
-    return key is not None and hmac.compare_digest(presented, key.encode())
-
-
 def opens(library: Library, presented: str | None, global_key: str | None) -> bool:
+    """``global_key``: the global key or its digest."""
     if global_key is None and library.api_key is None:
         return True
-    if presented is None:
+    if not presented:
         return False
-    raw = presented.encode()
     # Evaluate both comparisons so the time does not depend on which key matched.
-    by_global = _matches(raw, global_key)
-    by_own = _matches(raw, library.api_key)
+    by_global = key_matches(presented, key_digest(global_key) if global_key else None)
+    by_own = key_matches(presented, library.api_key)
     return by_global or by_own
 
 
