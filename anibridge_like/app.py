@@ -22,8 +22,8 @@ from starlette.routing import BaseRoute
 
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
-from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.api.limits import BodyLimitMiddleware
+from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
 from anibridge_like.plugins.manager import PluginManager
