@@ -48,7 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
@@ -71,13 +71,15 @@ from anibridge_like.catalog.matching import (
     Query,
     map_episodes,
     match_title,
+    rank,
+    strip_suffix,
     title_key,
 )
 from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured, as_candidate
 from anibridge_like.catalog.retry import Retrier, title_retry_at
 from anibridge_like.catalog.state import utcnow
 from anibridge_like.plugins.errors import ErrorCode, PluginError
-from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind
+from anibridge_like.plugins.metadata import ID_NAMESPACES, MetadataInstance, MetadataKind
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
@@ -121,12 +123,17 @@ class CanonicalResult:
 
 
 def _terms(names: Sequence[str]) -> list[str]:
+    """Distinct search terms: a sequel/film form is searched by its base name ("X" for
+    "X - 2. Staffel"), since the service names the show, not the season."""
     seen: dict[str, str] = {}
     for name in names:
-        key = title_key(name)[0]
+        key, hint = title_key(name)
         if key and key not in seen:
-            seen[key] = name
+            seen[key] = key if hint is not None else strip_suffix(name)
     return list(seen.values())[:MAX_TERMS]
+
+
+SERVED: tuple[MatchStatus, ...] = ("confirmed", "high")
 
 
 class CanonicalStage:
@@ -242,6 +249,8 @@ class CanonicalStage:
         try:
             if t.override is not None or t.pinned:
                 outcome = await self._pinned(t, category)
+            elif category == "movie" and t.anime:
+                outcome = await self._film_page(t)
             elif category == "movie":
                 outcome = await self._movie(t)
             else:
@@ -270,22 +279,40 @@ class CanonicalStage:
         self, inst: MetadataInstance, query: Query, names: list[str], year: int | None, movie: bool
     ) -> MatchOutcome:
         candidates: dict[str, Candidate] = {}
+        kind: Literal["series", "movie"] = "movie" if movie else "series"
         own = query.explicit_ids.get(inst.capabilities.namespace)
         if own:
             info = await (
                 self._calls.get_movie(inst, own) if movie else self._calls.get_series(inst, own)
             )
             if info is not None:
-                candidates[info.id] = as_candidate(info, "movie" if movie else "series")
-        for term in _terms(names):
-            for c in await self._calls.search(inst, term, year, movie=movie):
-                candidates.setdefault(c.id, c)
-            if match_title(query, candidates.values()).status == "confirmed":
-                break
-        if movie and not candidates and year is not None:
-            for c in await self._calls.search(inst, names[0], None, movie=movie):
-                candidates.setdefault(c.id, c)
-        return match_title(query, candidates.values())
+                candidates[info.id] = as_candidate(info, kind)
+        # Linked ids first (the page's IMDb id, a helper's AniList id), names second.
+        for ns, value in sorted(query.explicit_ids.items()):
+            if ns != inst.capabilities.namespace and ns in ID_NAMESPACES:
+                for c in await self._calls.find(inst, ns, value, movie=movie):
+                    candidates.setdefault(c.id, c)
+        if match_title(query, candidates.values()).status != "confirmed":
+            for term in _terms(names):
+                for c in await self._calls.search(inst, term, year, movie=movie):
+                    candidates.setdefault(c.id, c)
+                if match_title(query, candidates.values()).status == "confirmed":
+                    break
+        outcome = match_title(query, candidates.values())
+        if movie and year is not None and outcome.status not in SERVED:
+            # the year-filtered search found nothing, or only look-alikes: ask without the year
+            for term in _terms(names)[:2]:
+                for c in await self._calls.search(inst, term, None, movie=movie):
+                    candidates.setdefault(c.id, c)
+            outcome = match_title(query, candidates.values())
+        if movie and outcome.status not in SERVED and candidates:
+            # score the closest candidates on all their names (alternative titles, translations)
+            for scored in rank(query, candidates.values())[:2]:
+                info = await self._calls.get_movie(inst, scored.candidate.id)
+                if info is not None:
+                    candidates[info.id] = as_candidate(info, kind)
+            outcome = match_title(query, candidates.values())
+        return outcome
 
     async def _series(self, t: TitleRow, category: MetadataKind) -> TitleOutcome:
         primary = self._calls.pick(category, "numbering")[0]
@@ -337,10 +364,11 @@ class CanonicalStage:
                 f"{best.id} vanished; {reason}",
                 episodes=[],
             )
-        mappings = map_episodes(t.episodes, info.episodes, season_hint=outcome.season_hint)
+        hint = outcome.season_hint
+        mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
         if _missing_regulars(t, mappings):  # the cached series may predate new episodes
             info = await self._calls.get_series(primary, best.id, fresh=True) or info
-            mappings = map_episodes(t.episodes, info.episodes, season_hint=outcome.season_hint)
+            mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
         return _result(
             t,
             outcome.status,
@@ -352,6 +380,17 @@ class CanonicalStage:
             info.year,
             episodes=mappings,
         )
+
+    async def _film_page(self, t: TitleRow) -> TitleOutcome:
+        """A film page of an anime site (``X – The Movie: Y``): a special of ``X`` in TVDB when
+        ``X`` is found there, else a movie."""
+        outcome = await self._series(t, "anime")
+        if outcome.series is not None and outcome.series[0] in SERVED:
+            return outcome
+        try:
+            return await self._movie(t)
+        except Unconfigured:
+            return outcome
 
     async def _movie(self, t: TitleRow) -> TitleOutcome:
         primary = self._calls.pick("movie", "movies")[0]
@@ -430,4 +469,6 @@ def _result(
     )
     ids = ids if status != "unmatched" else {}
     values = series_values(status, score, source, reason, ids or {}, title, year)
+    if episodes is not None:  # a low episode mapping is a guess: never number a release by it
+        episodes = [m for m in episodes if m.status != "low"]
     return TitleOutcome(t, kind, series=values, episodes=episodes)

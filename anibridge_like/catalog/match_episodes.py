@@ -19,7 +19,10 @@ from rapidfuzz import fuzz
 from anibridge_like.catalog.match_titles import (
     CONFLICT_MARGIN,
     EPISODE_AGREE,
+    FILM,
+    FINAL,
     HIGH,
+    LATER,
     LOW,
     digits_of,
     fold,
@@ -121,17 +124,24 @@ def map_episodes(
     season_hint: int | None = None,
     scheme: Scheme = "auto",
     season_map: Mapping[int, int] | None = None,
+    year: int | None = None,
 ) -> list[EpisodeMapping]:
-    """Map a title's site episodes onto canonical episodes (see the module docstring)."""
+    """Map a title's site episodes onto canonical episodes (see the module docstring).
+
+    ``season_hint`` is the TVDB season the page is (from its name, a later cour's id, or the
+    :data:`LATER`/:data:`FINAL` forms resolved with the page's ``year``); a site that already
+    numbers its episodes in that season is not shifted again."""
     regular = sorted(
         (e for e in site if e.kind == "episode" and e.season >= 1),
         key=lambda e: (e.season, e.number),
     )
     meta_regular = [m for m in meta if m.season >= 1]
+    season_hint = resolve_hint(season_hint, meta_regular, year)
+    site_first = regular[0].season if regular else 1
     by_se = {(m.season, m.number): m for m in meta}
     by_abs = _absolutes(meta)
     abs_of = {id(m): a for a, m in by_abs.items()}
-    shift = (season_hint - 1) if season_hint else 0
+    shift = season_hint - site_first if season_hint and season_hint > site_first else 0
     season_of = {e.season: (season_map or {}).get(e.season, e.season + shift) for e in regular}
     direct = {e.key: by_se.get((season_of[e.season], e.number)) for e in regular}
     site_abs = _site_absolute(regular, meta_regular, season_hint)
@@ -179,19 +189,27 @@ def map_episodes(
             base = "high"
             why = "partial coverage: site has episodes TVDB lacks"
 
+    specials_pool = [m for m in meta if m.season == 0]
     out: list[EpisodeMapping] = []
     used: set[tuple[int, int]] = set()
     unmapped: list[SiteEpisode] = []
+    aligned = _align(regular, chosen, meta_regular, specials_pool) if scheme == "auto" else {}
     for e in regular:
-        m = chosen[e.key]
-        if m is None or m.season < 1:
+        m, verdict = aligned.get(e.key, (chosen[e.key], None))
+        if m is None or (m.season < 1 and verdict is None):
             unmapped.append(e)
             continue
         status: EpisodeStatus = base
         sim = title_similarity(e.titles, m.titles)
-        if scheme == "auto" and sim is not None and sim < 60 and base != "low":
-            status = "high" if base == "confirmed" else "low"
+        how: Method = method
+        if verdict == "agree":
+            status = "confirmed"
+        elif verdict == "special":
+            status, how = "confirmed", "title"
+        elif verdict in ("between", "differs"):
+            status = "high" if verdict == "between" and base != "low" else "low"
         used.add((m.season, m.number))
+        note = "" if verdict in (None, "agree") else f"; aligned ({verdict})"
         out.append(
             EpisodeMapping(
                 e.key,
@@ -199,8 +217,8 @@ def map_episodes(
                 m.number,
                 abs_of.get(id(m)),
                 status,
-                method,
-                why if sim is None else f"{why}; title {sim:.0f}",
+                how,
+                (why if sim is None else f"{why}; title {sim:.0f}") + note,
             )
         )
     regular_pool = [m for m in meta_regular if (m.season, m.number) not in used]
@@ -209,9 +227,102 @@ def map_episodes(
         (e for e in site if e.kind != "episode" or e.season < 1),
         key=lambda e: (e.season != 0, e.season, e.number),
     )
-    specials_pool = [m for m in meta if m.season == 0]
     out += _by_title(extras, specials_pool, used, abs_of, direct_fallback=by_se)
     return sorted(out, key=lambda m: m.key)
+
+
+def resolve_hint(hint: int | None, meta: Sequence[MetaEpisode], year: int | None) -> int | None:
+    """The TVDB season a season hint names: :data:`FINAL` the last one, :data:`LATER` the
+    later season that first aired in ``year`` (else the second), :data:`FILM` none."""
+    if hint is None or hint == FILM:
+        return None
+    seasons = sorted({m.season for m in meta if m.season >= 1})
+    if hint == FINAL:
+        return seasons[-1] if seasons else None
+    if hint != LATER:
+        return hint
+    first: dict[int, int] = {}
+    for m in meta:
+        y = int(m.air_date[:4]) if m.air_date and m.air_date[:4].isdigit() else None
+        if m.season >= 2 and y is not None:
+            first[m.season] = min(first.get(m.season, y), y)
+    later = [s for s in seasons if s >= 2]
+    return next((s for s in later if first.get(s) == year), later[0] if later else None)
+
+
+Verdict = Literal["agree", "special", "between", "differs"]
+
+
+def _align(
+    regular: Sequence[SiteEpisode],
+    chosen: Mapping[int, MetaEpisode | None],
+    meta_regular: Sequence[MetaEpisode],
+    specials: Sequence[MetaEpisode],
+) -> dict[int, tuple[MetaEpisode | None, Verdict | None]]:
+    """Walk the site's run of regular episodes along TVDB's air order, checked by titles.
+
+    A site episode whose title is a TVDB special's is that special, and the following ones move
+    back by one; one whose title is the next TVDB episode's moves forward. An episode whose title
+    disagrees keeps its place: ``between`` when its neighbours agree at that place, else
+    ``differs``. Without comparable titles an episode keeps the scheme's choice (``None``)."""
+    order = sorted(meta_regular, key=lambda m: (m.season, m.number))
+    pos = {id(m): i for i, m in enumerate(order)}
+    out: dict[int, tuple[MetaEpisode | None, Verdict | None]] = {}
+    taken: set[int] = set()
+    offset, prev_i, prev_season = 0, None, None
+    for e in regular:
+        m0 = chosen[e.key]
+        if m0 is not None and id(m0) in pos:
+            i = pos[id(m0)] + offset
+        elif prev_i is not None and prev_season == e.season:
+            i = prev_i + 1
+        else:
+            continue
+        prev_season = e.season
+        m = order[i] if 0 <= i < len(order) else None
+        sim = None if m is None else title_similarity(e.titles, m.titles)
+        if m is not None and (sim is None or sim >= EPISODE_AGREE):
+            out[e.key] = (m, None if sim is None else "agree")
+            prev_i = i
+            continue
+        special = _agreeing(e, [x for x in specials if id(x) not in taken])
+        if special is not None:
+            taken.add(id(special))
+            out[e.key] = (special, "special")
+            offset -= 1
+            prev_i = i - 1
+            continue
+        step = next(
+            (
+                d
+                for d in (1, -1)
+                if 0 <= i + d < len(order)
+                and (x := title_similarity(e.titles, order[i + d].titles)) is not None
+                and x >= EPISODE_AGREE
+            ),
+            None,
+        )
+        if step is not None:
+            offset += step
+            out[e.key] = (order[i + step], "agree")
+            prev_i = i + step
+            continue
+        out[e.key] = (m, "differs")
+        prev_i = i
+    keys = [e.key for e in regular if e.key in out]
+    for j, key in enumerate(keys):
+        if out[key][1] != "differs":
+            continue
+        before = out[keys[j - 1]][1] if j > 0 else None
+        after = out[keys[j + 1]][1] if j + 1 < len(keys) else None
+        if before in ("agree", "special") and after in ("agree", "special"):
+            out[key] = (out[key][0], "between")
+    return out
+
+
+def _agreeing(e: SiteEpisode, pool: Sequence[MetaEpisode]) -> MetaEpisode | None:
+    hits = [m for m in pool if (x := title_similarity(e.titles, m.titles)) is not None and x >= 100]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _by_agreement(agree: float | None) -> EpisodeStatus:

@@ -59,14 +59,28 @@ EPISODE_AGREE = 95.0
 _ARTICLES = frozenset({"the", "a", "an", "der", "die", "das"})
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+LATER = 99
+"""Season hint of a sequel form without a number (``X: re``): a later season, found by year."""
+FINAL = 100
+"""Season hint of ``X Final Season``: the show's last season."""
+FILM = 98
+"""Hint of an anime site's film page (``X – The Movie: Y``): a film of ``X``, not a season."""
 _SEASON_PATTERNS = (
-    re.compile(r"^(?P<base>.+?) (?P<n>\d{1,2})(?:st|nd|rd|th) season$"),
+    re.compile(r"^(?P<base>.+?) (?P<n>\d{1,2})(?:st|nd|rd|th) (?:season|staffel)$"),
     re.compile(r"^(?P<base>.+?) (?P<w>first|second|third|fourth|fifth|sixth) season$"),
-    re.compile(r"^(?P<base>.+?) (?:season|staffel) (?P<n>\d{1,2})$"),
+    re.compile(r"^(?P<base>.+?) (?:season|staffel|part|teil|cour) (?P<n>\d{1,2})$"),
+    re.compile(r"^(?P<base>.+?) (?P<n>\d{1,2}) staffel$"),
     re.compile(r"^(?P<base>.+?) s(?P<n>\d{1,2})$"),
+    re.compile(r"^(?P<base>.+?) (?P<r>ii|iii|iv|vi|vii|viii|ix)$"),
+    re.compile(r"^(?P<base>.+?) (?P<final>final) (?:season|staffel)$"),
+    re.compile(r"^(?P<base>.+?) (?P<later>re)$"),
+    re.compile(r"^(?P<base>.+?) (?P<film>the movie|der film|gekijouban)(?: .*)?$"),
 )
+_SUFFIX = re.compile(r"\s*(?:\((?:\d{4}|[A-Z]{2,3})\)\s*)+$")
+"""TVDB's disambiguation suffixes: ``Name (2023)``, ``Name (2020) (JP)``, ``Name (US)``."""
 _PUNCT = re.compile(r"[^\w]+|_")
 _DIGITS = re.compile(r"\b\d+\b")
+_TRAILING_NUMBER = re.compile(r"^(.+) ([2-9])$")
 
 
 def fold(text: str) -> str:
@@ -78,9 +92,15 @@ def fold(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", stripped.lower()).split())
 
 
+def strip_suffix(text: str) -> str:
+    """A name without TVDB's disambiguation suffixes (``Name (2020) (JP)`` → ``Name``)."""
+    stripped = _SUFFIX.sub("", text)
+    return stripped if stripped.strip() else text
+
+
 def title_key(text: str) -> tuple[str, int | None]:
-    """``(normalized name, season hint)`` of a title."""
-    words = [_ROMAN.get(w, w) for w in fold(text).split()]
+    """``(normalized name, season hint)`` of a title (see the module docstring)."""
+    words = fold(strip_suffix(text)).split()
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     base = " ".join(words)
@@ -88,9 +108,16 @@ def title_key(text: str) -> tuple[str, int | None]:
         match = pattern.match(base)
         if match:
             groups = match.groupdict()
-            number = int(groups["n"]) if groups.get("n") else _ORDINALS[groups["w"]]
-            return match.group("base"), number
-    return base, None
+            if groups.get("n"):
+                number = int(groups["n"])
+            elif groups.get("w"):
+                number = _ORDINALS[groups["w"]]
+            elif groups.get("r"):
+                number = int(_ROMAN[groups["r"]])
+            else:
+                number = FINAL if groups.get("final") else LATER if groups.get("later") else FILM
+            return " ".join(_ROMAN.get(w, w) for w in match.group("base").split()), number
+    return " ".join(_ROMAN.get(w, w) for w in words), None
 
 
 def normalize(text: str) -> str:
@@ -124,11 +151,20 @@ class Candidate:
     kind: Literal["series", "movie"] = "series"
     external_ids: Mapping[str, str] = field(default_factory=dict)
     keys: tuple[tuple[str, int | None], ...] = ()
+    id_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every id per namespace where the source lists several (SkyHook: one AniList/MAL id per
+    cour or season, in season order); ``external_ids`` holds the first."""
 
     def __post_init__(self) -> None:
         if not self.keys:
-            keys = tuple(dict.fromkeys(title_key(n) for n in self.names if n.strip()))
-            object.__setattr__(self, "keys", keys)
+            keys = [title_key(n) for n in self.names if n.strip()]
+            # "Black Dragon 2" is also what a query "Black Dragon II" names
+            keys += [
+                (m.group(1), int(m.group(2)))
+                for k, hint in keys
+                if hint is None and (m := _TRAILING_NUMBER.match(k))
+            ]
+            object.__setattr__(self, "keys", tuple(dict.fromkeys(keys)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +195,24 @@ class MatchOutcome:
 
 def explicit_match(query: Query, cand: Candidate) -> str | None:
     """The ``namespace=value`` both sides carry, if any (imdb ids compared with ``tt``)."""
+    found = explicit_ids(query, cand)
+    return found[0][0] if found else None
+
+
+def explicit_ids(query: Query, cand: Candidate) -> list[tuple[str, int]]:
+    """Every ``(namespace=value, position)`` both sides carry; ``position`` is the index of the
+    value in the candidate's id list (0 for a single id)."""
+    out: list[tuple[str, int]] = []
     for ns, value in query.explicit_ids.items():
-        theirs = cand.external_ids.get(ns)
-        if theirs is not None and _id(ns, theirs) == _id(ns, value):
-            return f"{ns}={_id(ns, value)}"
-    return None
+        mine = _id(ns, value)
+        theirs = cand.id_lists.get(ns) or (
+            (cand.external_ids[ns],) if ns in cand.external_ids else ()
+        )
+        for pos, other in enumerate(theirs):
+            if _id(ns, other) == mine:
+                out.append((f"{ns}={mine}", pos))
+                break
+    return out
 
 
 def _id(ns: str, value: str) -> str:
@@ -205,9 +254,24 @@ def year_adjustment(a: int | None, b: int | None, *, later_season: bool = False)
 
 def score_candidate(query: Query, cand: Candidate) -> Scored:
     """Score one candidate against a query (see the module docstring)."""
-    explicit = explicit_match(query, cand)
-    if explicit is not None:
-        return Scored(cand, EXPLICIT, f"explicit id {explicit}", explicit=True)
+    named = _by_names(query, cand)
+    found = explicit_ids(query, cand)
+    if not found:
+        return named
+    later = max(pos for _label, pos in found)
+    hint = later + 1 if later else named.season_hint
+    labels = ", ".join(label + (f" (season {pos + 1})" if pos else "") for label, pos in found)
+    return Scored(
+        cand,
+        EXPLICIT + 10.0 * (len(found) - 1),
+        f"explicit id {labels}; {named.reason}",
+        season_hint=hint,
+        explicit=True,
+        bonus=0.1 * named.total,
+    )
+
+
+def _by_names(query: Query, cand: Candidate) -> Scored:
     best, bi, bj = -1.0, 0, 0
     exact_names: set[int] = set()
     for i, qk in enumerate(query.keys):
@@ -224,6 +288,8 @@ def score_candidate(query: Query, cand: Candidate) -> Scored:
     # name, and further query names that the candidate also carries.
     bonus = (4.0 if bj == 0 else 0.0) + (1.0 if bi == 0 else 0.0)
     bonus += min(4.0, 2.0 * len(exact_names - {bi}))
+    if best_q[1] is not None and best_q[1] == best_c[1]:
+        bonus += 9.0  # "X II" is the show named "X II" before it is season 2 of "X"
     hint = best_q[1] if best_c[1] is None else None
     years = year_adjustment(query.year, cand.year, later_season=bool(hint and hint > 1))
     kind = 0.0 if query.kind == cand.kind else -20.0
@@ -251,8 +317,22 @@ def classify(ranked: Sequence[Scored]) -> MatchOutcome:
         return MatchOutcome("unmatched", top.score if top else None, None, why)
     best = ranked[0]
     second = next((s for s in ranked[1:] if s.candidate.id != best.candidate.id), None)
+    if (
+        best.explicit
+        and second is not None
+        and second.explicit
+        and best.score == second.score
+        and best.total - second.total < CONFLICT_MARGIN
+    ):
+        reason = (
+            f"conflict: {best.candidate.id} and {second.candidate.id} are indistinguishable"
+            f" ({best.reason} | {second.reason})"
+        )
+        return MatchOutcome("conflict", best.score, best.candidate, reason, None, second)
     if best.explicit:
-        return MatchOutcome("confirmed", best.score, best.candidate, best.reason, None, second)
+        return MatchOutcome(
+            "confirmed", best.score, best.candidate, best.reason, best.season_hint, second
+        )
     if second is not None and second.score >= LOW and best.total - second.total < CONFLICT_MARGIN:
         reason = (
             f"conflict: {best.candidate.id} {best.score:.1f} ({best.reason}) vs "

@@ -40,6 +40,7 @@ from anibridge_like.catalog.match_titles import (
     normalize,
     rank,
     score_candidate,
+    strip_suffix,
     title_key,
     year_adjustment,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "normalize",
     "rank",
     "score_candidate",
+    "strip_suffix",
     "title_key",
     "title_similarity",
     "year_adjustment",

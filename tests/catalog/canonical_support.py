@@ -49,8 +49,8 @@ async def index_catalog(
             (f"lib-{site}", site, LIBRARY_KIND[catalog.flavor]),
         )
         await conn.execute(
-            "INSERT OR IGNORE INTO plugin_instances(name, implementation, kind, site)"
-            " VALUES (?, ?, 'provider', ?)",
+            "INSERT OR IGNORE INTO plugin_instances(name, implementation, kind, site,"
+            " all_libraries) VALUES (?, ?, 'provider', ?, 0)",
             (site, site, site),
         )
         await conn.execute(

@@ -108,7 +108,7 @@ class MappingWorld:
 
     def _ids(self, k: int) -> tuple[int, int, str, int]:
         """(tvdb, anilist, imdb, tmdb) ids of entry ``k`` (ranges the generated catalogs avoid)."""
-        return 5_000_000 + k, 700_000 + k, f"tt5{k:07d}", 3_000_000 + k
+        return 5_000_000 + k, 700_000 + 10 * k, f"tt5{k:07d}", 3_000_000 + k
 
     def _add(
         self,
