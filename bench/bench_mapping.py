@@ -42,10 +42,12 @@ async def main() -> None:
             update={"backoff_base_seconds": 0.01, "retry_attempts": 2, "canonical_concurrency": 4}
         )
         apply_migrations(settings.database_path)
-        async with Writer(settings.database_path, queue_size=16) as writer:
-            async with ReaderPool(settings.database_path, 2) as readers:
-                sizes = {"aniworld": args.anime, "sto": args.series, "megakino": args.movies}
-                run = await run_world(writer, readers, settings, seed=args.seed, sizes=sizes)
+        sizes = {"aniworld": args.anime, "sto": args.series, "megakino": args.movies}
+        async with (
+            Writer(settings.database_path, queue_size=16) as writer,
+            ReaderPool(settings.database_path, 2) as readers,
+        ):
+            run = await run_world(writer, readers, settings, seed=args.seed, sizes=sizes)
     print(
         f"titles {run.titles}, requests {run.requests}, per title {run.requests / run.titles:.2f}"
     )

@@ -72,6 +72,7 @@ from anibridge_like.catalog.matching import (
     map_episodes,
     match_title,
     rank,
+    resolve_hint,
     strip_suffix,
     title_key,
 )
@@ -330,7 +331,8 @@ class CanonicalStage:
                 names += [n for n in found.best.names if n not in names]
                 ids = {k: v for k, v in found.best.external_ids.items() if k in ("anilist", "mal")}
                 extra.update(ids)
-                if found.status == "confirmed":
+                if found.status == "confirmed" and found.season_hint is None:
+                    # a sequel form matched to the franchise's entry is not that entry's id
                     explicit.update(ids)
                 year = year or found.best.year
                 notes.append(f"{helper.name} {found.status} {found.best.id}")
@@ -365,6 +367,10 @@ class CanonicalStage:
                 episodes=[],
             )
         hint = outcome.season_hint
+        season = resolve_hint(hint, info.episodes, t.year)
+        if season is not None and season not in {e.season for e in info.episodes}:
+            why = f"{best.id} has no season {season}; {reason}"
+            return _result(t, "unmatched", outcome.score, primary.name, why, episodes=[])
         mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
         if _missing_regulars(t, mappings):  # the cached series may predate new episodes
             info = await self._calls.get_series(primary, best.id, fresh=True) or info

@@ -17,6 +17,7 @@ from anibridge_like.catalog.match_episodes import (
     Scheme,
     SiteEpisode,
     map_episodes,
+    resolve_hint,
     title_similarity,
 )
 from anibridge_like.catalog.match_titles import (
@@ -71,6 +72,7 @@ __all__ = [
     "match_title",
     "normalize",
     "rank",
+    "resolve_hint",
     "score_candidate",
     "strip_suffix",
     "title_key",

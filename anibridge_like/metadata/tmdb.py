@@ -4,12 +4,13 @@
 original_title, release_date}], "total_pages", "total_results"}`` (``title`` translated into
 ``language``: searching in the library's language — German by default — compares the site's German
 title with TMDB's German one); ``GET {base_url}/movie/{id}
-?append_to_response=alternative_titles,translations`` → the movie with ``imdb_id``,
+?append_to_response=alternative_titles,translations`` → the movie with
+``imdb_id``,
 ``alternative_titles.titles[].title`` and ``translations.translations[].data.title`` (all kept as
 names); ``GET {base_url}/find/{imdb_id}?external_source=imdb_id`` → ``{"movie_results": […]}``.
 Evidence: TMDB's published v3 OpenAPI (developer.themoviedb.org/reference: search-movie,
-movie-details, movie-alternative-titles, movie-translations, find-by-id). The key goes in the ``api_key`` query parameter (a v4
-read token, which is long and dotted, as a Bearer header). Without a key every call raises
+movie-details, movie-alternative-titles, movie-translations, find-by-id). The key goes in the
+``api_key`` query parameter (a v4 read token, which is long and dotted, as a Bearer header). Without a key every call raises
 ``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
 """
 

@@ -5,9 +5,9 @@ real catalogues do not. :class:`MappingWorld` adds site titles (AniWorld-, s.to-
 megakino-style) together with the SkyHook shows, AniList media and TMDB movies that make them
 hard, and the truth a careful person would find. Everything is deterministic.
 
-=================  ==================================================================================
+=================  =================================================================================
 phenomenon         what the world holds
-=================  ==================================================================================
+=================  =================================================================================
 ``twins``          two TVDB shows with the same name, year and episodes that both list the page's
                    AniList id — indistinguishable: the title must end as ``conflict``
 ``cours``          a show listing one AniList/MAL id per season (``aniListIds: [a1, a2, a3]``); the
@@ -24,7 +24,7 @@ phenomenon         what the world holds
 ``films``          anime film pages ``X – The Movie: Y``: the film is a TVDB special of ``X``
 ``special_run``    a site season holding a TVDB special as a regular episode (later ones shift by
                    one); half of them with episode titles that do not agree on some episodes
-=================  ==================================================================================
+=================  =================================================================================
 
 Truth lives on the site titles (:class:`~anibridge_like.demo.catalog.GenTitle`): ``tvdb_id`` /
 ``tmdb_id`` and each episode's ``tvdb_season``/``tvdb_episode`` (``None``: nothing to serve);
@@ -295,7 +295,7 @@ class MappingWorld:
     def _suffix(self, i: int) -> None:
         k = self._next()
         name, year = self._name(k), 2010 + i
-        tvdb, _a, imdb, tmdb = self._ids(k)
+        tvdb, _a, _imdb, _tmdb = self._ids(k)
         suffix = f"{name} ({year})" if i % 2 == 0 else f"{name} ({year}) (JP)"
         old = year - 6 - i % 5
         self.shows.append(
@@ -369,7 +369,7 @@ class MappingWorld:
                     None,
                     {"de": look},
                     release_years=(site_year,),
-                )  # fmt: skip
+                )
             )
         film = GenEpisode(FILM_SEASON, 1, "film", {"de": german}, _LANGS, None, None, None)
         self._add("megakino", german, site_year, [film], kind="movie", tmdb=tmdb)
@@ -488,6 +488,13 @@ class WorldCatalog(GeneratedCatalog):
         if self.base_size <= i < self.size:
             return self.extra[i - self.base_size]
         return super().title(i) if i < self.base_size else super().title(-1)
+
+
+def _released(m: Movie, year: int) -> Movie:
+    return Movie(
+        m.id, m.title, m.original_title, m.release_date, m.imdb_id, m.translations,
+        m.alternative_titles, (year,),
+    )  # fmt: skip
 
 
 def _renumbered(t: GenTitle, i: int) -> GenTitle:
