@@ -10,8 +10,8 @@ title with TMDB's German one); ``GET {base_url}/movie/{id}
 names); ``GET {base_url}/find/{imdb_id}?external_source=imdb_id`` → ``{"movie_results": […]}``.
 Evidence: TMDB's published v3 OpenAPI (developer.themoviedb.org/reference: search-movie,
 movie-details, movie-alternative-titles, movie-translations, find-by-id). The key goes in the
-``api_key`` query parameter (a v4 read token, which is long and dotted, as a Bearer header). Without a key every call raises
-``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
+``api_key`` query parameter (a v4 read token, which is long and dotted, as a Bearer header).
+Without a key every call raises ``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
 """
 
 from __future__ import annotations
