@@ -21,10 +21,16 @@ Per title (batches of ``canonical_batch_size``, ``canonical_concurrency`` titles
    confirmed hit also makes them explicit ids, which win against the primary's candidates).
 2. A pinned title (manual override) keeps its series mapping; its episodes are mapped against
    the pinned series and empty canonical fields filled in (counted as ``skipped_pinned``).
-3. Otherwise the primary is searched by the title and its aliases (up to four distinct names,
-   stopping at a confirmed match), candidates scored by :mod:`~anibridge_like.catalog.matching`;
-   confirmed/high matches get their episodes mapped; low, conflict and unmatched outcomes are
-   stored with their reason and no episode mappings.
+3. Otherwise the primary's candidates are found by :func:`~anibridge_like.catalog.
+   canonical_search.match_with` (linked ids looked up first, names second) and scored by
+   :mod:`~anibridge_like.catalog.matching`. A helper hit for a sequel form ("X 2nd Season"
+   matched to AniList's "X") lends names, not ids. A match carries a season hint (a sequel
+   form, or the position of an explicit AniList/MAL id in the show's list — one per cour); a
+   hinted season the show lacks makes the title ``unmatched``. Confirmed/high matches get their
+   episodes mapped; ``low`` episode mappings are dropped (a release is never numbered by a
+   guess); low, conflict and unmatched titles are stored with their reason and no episodes.
+   A film page of an anime site (``movie`` kind) is first matched as a special of its series,
+   then as a movie.
 4. Each batch is persisted in one writer unit (:func:`~anibridge_like.catalog.canonical_store.
    persist_batch`) together with the new metadata cache rows.
 
@@ -48,10 +54,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 
+from anibridge_like.catalog.canonical_search import SERVED, match_with
 from anibridge_like.catalog.canonical_store import (
     MetadataCache,
     OutcomeKind,
@@ -64,31 +71,22 @@ from anibridge_like.catalog.canonical_store import (
     series_values,
 )
 from anibridge_like.catalog.matching import (
-    Candidate,
     EpisodeMapping,
-    MatchOutcome,
     MatchStatus,
     Query,
     map_episodes,
-    match_title,
-    rank,
     resolve_hint,
-    strip_suffix,
-    title_key,
 )
-from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured, as_candidate
+from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured
 from anibridge_like.catalog.retry import Retrier, title_retry_at
 from anibridge_like.catalog.state import utcnow
 from anibridge_like.plugins.errors import ErrorCode, PluginError
-from anibridge_like.plugins.metadata import ID_NAMESPACES, MetadataInstance, MetadataKind
+from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
 
 log = structlog.get_logger(__name__).bind(stage="canonical")
-
-MAX_TERMS = 4
-"""Distinct names (title, aliases) searched per title at most."""
 
 
 @dataclass(slots=True)
@@ -121,20 +119,6 @@ class CanonicalResult:
             + self.skipped_pinned
             + self.skipped_unconfigured
         )
-
-
-def _terms(names: Sequence[str]) -> list[str]:
-    """Distinct search terms: a sequel/film form is searched by its base name ("X" for
-    "X - 2. Staffel"), since the service names the show, not the season."""
-    seen: dict[str, str] = {}
-    for name in names:
-        key, hint = title_key(name)
-        if key and key not in seen:
-            seen[key] = key if hint is not None else strip_suffix(name)
-    return list(seen.values())[:MAX_TERMS]
-
-
-SERVED: tuple[MatchStatus, ...] = ("confirmed", "high")
 
 
 class CanonicalStage:
@@ -276,45 +260,6 @@ class CanonicalStage:
         return outcome
 
     # ---- flows ---------------------------------------------------------------------------
-    async def _match(
-        self, inst: MetadataInstance, query: Query, names: list[str], year: int | None, movie: bool
-    ) -> MatchOutcome:
-        candidates: dict[str, Candidate] = {}
-        kind: Literal["series", "movie"] = "movie" if movie else "series"
-        own = query.explicit_ids.get(inst.capabilities.namespace)
-        if own:
-            info = await (
-                self._calls.get_movie(inst, own) if movie else self._calls.get_series(inst, own)
-            )
-            if info is not None:
-                candidates[info.id] = as_candidate(info, kind)
-        # Linked ids first (the page's IMDb id, a helper's AniList id), names second.
-        for ns, value in sorted(query.explicit_ids.items()):
-            if ns != inst.capabilities.namespace and ns in ID_NAMESPACES:
-                for c in await self._calls.find(inst, ns, value, movie=movie):
-                    candidates.setdefault(c.id, c)
-        if match_title(query, candidates.values()).status != "confirmed":
-            for term in _terms(names):
-                for c in await self._calls.search(inst, term, year, movie=movie):
-                    candidates.setdefault(c.id, c)
-                if match_title(query, candidates.values()).status == "confirmed":
-                    break
-        outcome = match_title(query, candidates.values())
-        if movie and year is not None and outcome.status not in SERVED:
-            # the year-filtered search found nothing, or only look-alikes: ask without the year
-            for term in _terms(names)[:2]:
-                for c in await self._calls.search(inst, term, None, movie=movie):
-                    candidates.setdefault(c.id, c)
-            outcome = match_title(query, candidates.values())
-        if movie and outcome.status not in SERVED and candidates:
-            # score the closest candidates on all their names (alternative titles, translations)
-            for scored in rank(query, candidates.values())[:2]:
-                info = await self._calls.get_movie(inst, scored.candidate.id)
-                if info is not None:
-                    candidates[info.id] = as_candidate(info, kind)
-            outcome = match_title(query, candidates.values())
-        return outcome
-
     async def _series(self, t: TitleRow, category: MetadataKind) -> TitleOutcome:
         primary = self._calls.pick(category, "numbering")[0]
         names = [t.title, *t.aliases]
@@ -323,7 +268,7 @@ class CanonicalStage:
         for helper in self._calls.pick(category, "aliases"):
             query = Query(tuple(names), year, "series", explicit)
             try:
-                found = await self._match(helper, query, names[:2], year, False)
+                found = await match_with(self._calls, helper, query, names[:2], year, False)
             except PluginError as err:
                 notes.append(f"{helper.name} unavailable ({err.code.value})")
                 continue
@@ -336,8 +281,8 @@ class CanonicalStage:
                     explicit.update(ids)
                 year = year or found.best.year
                 notes.append(f"{helper.name} {found.status} {found.best.id}")
-        outcome = await self._match(
-            primary, Query(tuple(names), year, "series", explicit), names, year, False
+        outcome = await match_with(
+            self._calls, primary, Query(tuple(names), year, "series", explicit), names, year, False
         )
         reason = "; ".join([outcome.reason, *notes])
         best = outcome.best
@@ -402,7 +347,7 @@ class CanonicalStage:
         primary = self._calls.pick("movie", "movies")[0]
         names = [t.title, *t.aliases]
         query = Query(tuple(names), t.year, "movie", dict(t.explicit_ids))
-        outcome = await self._match(primary, query, names, t.year, True)
+        outcome = await match_with(self._calls, primary, query, names, t.year, True)
         best = outcome.best
         if best is None:
             return _result(t, outcome.status, outcome.score, primary.name, outcome.reason)
