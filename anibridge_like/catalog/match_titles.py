@@ -224,7 +224,9 @@ def digits_of(text: str) -> frozenset[str]:
     return frozenset(_DIGITS.findall(text))
 
 
-def _name_score(qk: tuple[str, int | None], ck: tuple[str, int | None]) -> float:
+def _name_score(
+    qk: tuple[str, int | None], ck: tuple[str, int | None], *, movie: bool = False
+) -> float:
     q, c = qk[0], ck[0]
     if not q or not c:
         return 0.0
@@ -233,6 +235,10 @@ def _name_score(qk: tuple[str, int | None], ck: tuple[str, int | None]) -> float
         score -= 25.0
     if qk[1] is not None and ck[1] is not None and qk[1] != ck[1]:
         score -= 30.0
+    elif ck[1] is not None and qk[1] is None:
+        score -= 25.0  # the candidate is a sequel ("X II"), the query the original
+    elif movie and qk[1] is not None and ck[1] is None:
+        score -= 25.0  # a movie "X II" is a sequel, never a season of "X"
     return score
 
 
@@ -276,7 +282,7 @@ def _by_names(query: Query, cand: Candidate) -> Scored:
     exact_names: set[int] = set()
     for i, qk in enumerate(query.keys):
         for j, ck in enumerate(cand.keys):
-            s = _name_score(qk, ck)
+            s = _name_score(qk, ck, movie=query.kind == "movie")
             if s >= NAME_AGREE:
                 exact_names.add(i)
             if s > best or (s == best and (i, j) < (bi, bj)):
@@ -290,7 +296,7 @@ def _by_names(query: Query, cand: Candidate) -> Scored:
     bonus += min(4.0, 2.0 * len(exact_names - {bi}))
     if best_q[1] is not None and best_q[1] == best_c[1]:
         bonus += 9.0  # "X II" is the show named "X II" before it is season 2 of "X"
-    hint = best_q[1] if best_c[1] is None else None
+    hint = best_q[1] if best_c[1] is None and query.kind == "series" else None
     years = year_adjustment(query.year, cand.year, later_season=bool(hint and hint > 1))
     kind = 0.0 if query.kind == cand.kind else -20.0
     parts = [f"name {best:.0f} ({best_q[0]!r}~{best_c[0]!r})"]
