@@ -105,19 +105,24 @@ def _demo_key(directory: Path) -> str:
 async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
     from anibridge_like.app import create_app
     from anibridge_like.demo.metadata import metadata_apps
+    from anibridge_like.demo.metadata.world import MappingWorld
 
     registry = Registry()
     demo_dir = settings.data_dir / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     key = settings.api_key.get_secret_value() if settings.api_key else _demo_key(demo_dir)
     async with AsyncExitStack() as stack:
-        catalogs = {site: GeneratedCatalog(site, n, DEMO_SEED) for site, n in DEMO_TITLES.items()}
+        world = MappingWorld(seed=DEMO_SEED)  # titles with real catalogues' discrepancies
+        catalogs: dict[str, GeneratedCatalog] = {
+            site: world.catalog(GeneratedCatalog(site, n, DEMO_SEED))
+            for site, n in DEMO_TITLES.items()
+        }
         urls = {
             site: await serve_loopback(build_site_app(site, cat), stack, site)
             for site, cat in catalogs.items()
         }
         extra: list[dict[str, Any]] = []
-        for name, service in metadata_apps(catalogs).items():
+        for name, service in metadata_apps(catalogs, world).items():
             url = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
         seed = demo_seed(urls, registry, extra)
