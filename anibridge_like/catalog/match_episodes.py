@@ -195,12 +195,15 @@ def map_episodes(
     unmapped: list[SiteEpisode] = []
     aligned = _align(regular, chosen, meta_regular, specials_pool) if scheme == "auto" else {}
     for e in regular:
-        m, verdict = aligned.get(e.key, (chosen[e.key], None))
+        if e.key in aligned:
+            m, verdict, sim = aligned[e.key]
+        else:
+            m, verdict = chosen[e.key], None
+            sim = None if m is None else title_similarity(e.titles, m.titles)
         if m is None or (m.season < 1 and verdict is None):
             unmapped.append(e)
             continue
         status: EpisodeStatus = base
-        sim = title_similarity(e.titles, m.titles)
         how: Method = method
         if verdict == "agree":
             status = "confirmed"
@@ -258,7 +261,7 @@ def _align(
     chosen: Mapping[int, MetaEpisode | None],
     meta_regular: Sequence[MetaEpisode],
     specials: Sequence[MetaEpisode],
-) -> dict[int, tuple[MetaEpisode | None, Verdict | None]]:
+) -> dict[int, tuple[MetaEpisode | None, Verdict | None, float | None]]:
     """Walk the site's run of regular episodes along TVDB's air order, checked by titles.
 
     A site episode whose title is a TVDB special's is that special, and the following ones move
@@ -267,7 +270,7 @@ def _align(
     ``differs``. Without comparable titles an episode keeps the scheme's choice (``None``)."""
     order = sorted(meta_regular, key=lambda m: (m.season, m.number))
     pos = {id(m): i for i, m in enumerate(order)}
-    out: dict[int, tuple[MetaEpisode | None, Verdict | None]] = {}
+    out: dict[int, tuple[MetaEpisode | None, Verdict | None, float | None]] = {}
     taken: set[int] = set()
     offset, prev_i, prev_season = 0, None, None
     for e in regular:
@@ -282,13 +285,13 @@ def _align(
         m = order[i] if 0 <= i < len(order) else None
         sim = None if m is None else title_similarity(e.titles, m.titles)
         if m is not None and (sim is None or sim >= EPISODE_AGREE):
-            out[e.key] = (m, None if sim is None else "agree")
+            out[e.key] = (m, None if sim is None else "agree", sim)
             prev_i = i
             continue
         special = _agreeing(e, [x for x in specials if id(x) not in taken])
         if special is not None:
             taken.add(id(special))
-            out[e.key] = (special, "special")
+            out[e.key] = (special, "special", 100.0)
             offset -= 1
             prev_i = i - 1
             continue
@@ -304,10 +307,10 @@ def _align(
         )
         if step is not None:
             offset += step
-            out[e.key] = (order[i + step], "agree")
+            out[e.key] = (order[i + step], "agree", EPISODE_AGREE)
             prev_i = i + step
             continue
-        out[e.key] = (m, "differs")
+        out[e.key] = (m, "differs", sim)
         prev_i = i
     keys = [e.key for e in regular if e.key in out]
     for j, key in enumerate(keys):
@@ -316,7 +319,7 @@ def _align(
         before = out[keys[j - 1]][1] if j > 0 else None
         after = out[keys[j + 1]][1] if j + 1 < len(keys) else None
         if before in ("agree", "special") and after in ("agree", "special"):
-            out[key] = (out[key][0], "between")
+            out[key] = (out[key][0], "between", out[key][2])
     return out
 
 

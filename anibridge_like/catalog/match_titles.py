@@ -76,6 +76,7 @@ _SEASON_PATTERNS = (
     re.compile(r"^(?P<base>.+?) (?P<later>re)$"),
     re.compile(r"^(?P<base>.+?) (?P<film>the movie|der film|gekijouban)(?: .*)?$"),
 )
+_HINT_TAILS = frozenset({"season", "staffel", "re", *_ROMAN})
 _SUFFIX = re.compile(r"\s*(?:\((?:\d{4}|[A-Z]{2,3})\)\s*)+$")
 """TVDB's disambiguation suffixes: ``Name (2023)``, ``Name (2020) (JP)``, ``Name (US)``."""
 _PUNCT = re.compile(r"[^\w]+|_")
@@ -94,8 +95,23 @@ def fold(text: str) -> str:
 
 def strip_suffix(text: str) -> str:
     """A name without TVDB's disambiguation suffixes (``Name (2020) (JP)`` → ``Name``)."""
+    if not text.rstrip().endswith(")"):
+        return text
     stripped = _SUFFIX.sub("", text)
     return stripped if stripped.strip() else text
+
+
+def _may_hint(words: list[str]) -> bool:
+    """Cheap test whether any season/film pattern can match (most names end in none)."""
+    last = words[-1]
+    return (
+        last in _HINT_TAILS
+        or last.isdigit()
+        or (last[0] == "s" and last[1:].isdigit())
+        or "movie" in words
+        or "film" in words
+        or "gekijouban" in words
+    )
 
 
 def title_key(text: str) -> tuple[str, int | None]:
@@ -104,6 +120,8 @@ def title_key(text: str) -> tuple[str, int | None]:
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     base = " ".join(words)
+    if len(words) < 2 or not _may_hint(words):
+        return " ".join(_ROMAN.get(w, w) for w in words), None
     for pattern in _SEASON_PATTERNS:
         match = pattern.match(base)
         if match:
@@ -294,8 +312,8 @@ def _by_names(query: Query, cand: Candidate) -> Scored:
     # name, and further query names that the candidate also carries.
     bonus = (4.0 if bj == 0 else 0.0) + (1.0 if bi == 0 else 0.0)
     bonus += min(4.0, 2.0 * len(exact_names - {bi}))
-    if best_q[1] is not None and best_q[1] == best_c[1]:
-        bonus += 9.0  # "X II" is the show named "X II" before it is season 2 of "X"
+    if best_q[1] is not None and best_c[1] is None:
+        bonus -= 9.0  # "X II" is the show named "X II" before it is season 2 of "X"
     hint = best_q[1] if best_c[1] is None and query.kind == "series" else None
     years = year_adjustment(query.year, cand.year, later_season=bool(hint and hint > 1))
     kind = 0.0 if query.kind == cand.kind else -20.0
