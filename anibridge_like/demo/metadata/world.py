@@ -9,12 +9,14 @@ hard, and the truth a careful person would find. Everything is deterministic.
 phenomenon         what the world holds
 =================  =================================================================================
 ``twins``          two TVDB shows with the same name, year and episodes that both list the page's
-                   AniList id — indistinguishable: the title must end as ``conflict``
+                   AniList id (half: and its IMDb id) — indistinguishable: must end as ``conflict``
 ``cours``          a show listing one AniList/MAL id per season (``aniListIds: [a1, a2, a3]``); the
-                   site page of a later cour carries that cour's own name (known to AniList only)
+                   site page of a later cour carries that cour's own name (known to AniList only);
+                   half of the pages link the franchise's IMDb id
 ``sequels``        sequel pages (``X - 2. Staffel``, ``X - Staffel 3``, ``X II``, ``X III``,
                    ``X Final Season``, ``X: re``, ``X 2nd Season``, ``X Season 2``, ``X Part 2``)
-                   whose TVDB entry is a later season of ``X``; some already numbered as that season
+                   whose TVDB entry is a later season of ``X``; some already numbered as that
+                   season, half linking the franchise's IMDb id
 ``suffix``         TVDB disambiguation suffixes: ``Name (2023)`` / ``Name (2020) (JP)`` next to an
                    older plain ``Name``
 ``imdb``           pages whose only usable link is the IMDb id (German title unknown to the
@@ -193,7 +195,8 @@ class MappingWorld:
     def _twins(self, i: int) -> None:
         k = self._next()
         name, year = self._name(k), 1995 + i
-        tvdb, anilist, _imdb, _tmdb = self._ids(k)
+        tvdb, anilist, imdb, _tmdb = self._ids(k)
+        linked = imdb if i % 2 else None  # half: both twins carry the page's IMDb id too
         eps = self._show_eps(k, [12], year)
         for twin in (tvdb, tvdb + 500_000):
             self.shows.append(
@@ -202,7 +205,7 @@ class MappingWorld:
                     name,
                     f"{year}-04-01",
                     (),
-                    None,
+                    linked,
                     None,
                     (anilist + 1,),
                     (anilist,),
@@ -215,12 +218,13 @@ class MappingWorld:
             GenEpisode(1, n, "episode", _ep_titles(k + 50, n), _LANGS, n, None, None)
             for n in range(1, 13)
         ]
-        self._add("aniworld", name, year, site_eps, conflict=True)
+        self._add("aniworld", name, year, site_eps, imdb=linked, conflict=True)
 
     def _cours(self, i: int) -> None:
         k = self._next()
         name, year = self._name(k), 2000 + i
-        tvdb, a1, _imdb, _tmdb = self._ids(k)
+        tvdb, a1, imdb, _tmdb = self._ids(k)
+        linked = imdb if i % 4 >= 2 else None  # half: the page links the franchise's IMDb id
         cours = (a1, a1 + 1, a1 + 2)
         self.shows.append(
             Show(
@@ -228,7 +232,7 @@ class MappingWorld:
                 name,
                 f"{year}-04-01",
                 (),
-                None,
+                linked,
                 None,
                 tuple(a + 1_000_000 for a in cours),
                 cours,
@@ -245,7 +249,7 @@ class MappingWorld:
             )
         c = 1 + i % 2  # one later cour per franchise and title
         eps = self._site_eps(k, 12, tv_season=c + 1, first_abs=12 * c + 1)
-        self._add("aniworld", f"{name}: {subs[c - 1]}", year + c, eps, tvdb=tvdb)
+        self._add("aniworld", f"{name}: {subs[c - 1]}", year + c, eps, tvdb=tvdb, imdb=linked)
 
     _SEQUELS: tuple[tuple[str, int, int, bool], ...] = (
         # (form with {x}, TVDB season it is, seasons the show has, site numbers it as that season)
@@ -267,14 +271,15 @@ class MappingWorld:
         k = self._next()
         name, year = self._name(k), 1998 + i
         form, season, seasons, numbered = self._SEQUELS[i % len(self._SEQUELS)]
-        tvdb, anilist, _imdb, _tmdb = self._ids(k)
+        tvdb, anilist, imdb, _tmdb = self._ids(k)
+        linked = imdb if i % 2 else None  # half: the page links the franchise's IMDb id
         self.shows.append(
             Show(
                 tvdb,
                 name,
                 f"{year}-04-01",
                 (),
-                None,
+                linked,
                 None,
                 (anilist + 1,),
                 (anilist,),
@@ -290,7 +295,8 @@ class MappingWorld:
             tv_season=season,
             first_abs=10 * (season - 1) + 1,
         )
-        self._add("aniworld", form.format(x=name), year + season - 1, eps, tvdb=tvdb)
+        page = form.format(x=name)
+        self._add("aniworld", page, year + season - 1, eps, tvdb=tvdb, imdb=linked)
 
     def _suffix(self, i: int) -> None:
         k = self._next()
