@@ -52,27 +52,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
+from anibridge_like.catalog.canonical_outcome import (
+    CanonicalResult,
+    missing_regulars,
+    title_outcome,
+)
 from anibridge_like.catalog.canonical_search import SERVED, match_with
 from anibridge_like.catalog.canonical_store import (
     MetadataCache,
-    OutcomeKind,
     TitleOutcome,
     TitleRow,
     anime_sites,
     load_titles,
     persist_batch,
     pinned_fill_values,
-    series_values,
 )
 from anibridge_like.catalog.matching import (
-    EpisodeMapping,
-    MatchStatus,
     Query,
     map_episodes,
     resolve_hint,
@@ -87,38 +87,6 @@ from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
 
 log = structlog.get_logger(__name__).bind(stage="canonical")
-
-
-@dataclass(slots=True)
-class CanonicalResult:
-    """Counts of one run. ``mapped`` = confirmed/high (served by id); ``low`` kept for text."""
-
-    total: int = 0
-    mapped: int = 0
-    low: int = 0
-    unmatched: int = 0
-    conflict: int = 0
-    failed: int = 0
-    skipped_pinned: int = 0
-    skipped_unconfigured: int = 0
-    not_configured: list[str] = field(default_factory=list)
-    """Instances that reported ``not_configured`` during the run."""
-    last_error: str | None = None
-    requests: int = 0
-    """Metadata calls sent (retries included); cached answers are not counted."""
-    cache_hits: int = 0
-
-    @property
-    def done(self) -> int:
-        return (
-            self.mapped
-            + self.low
-            + self.unmatched
-            + self.conflict
-            + self.failed
-            + self.skipped_pinned
-            + self.skipped_unconfigured
-        )
 
 
 class CanonicalStage:
@@ -287,10 +255,12 @@ class CanonicalStage:
         reason = "; ".join([outcome.reason, *notes])
         best = outcome.best
         if best is None:
-            return _result(t, outcome.status, outcome.score, primary.name, reason, episodes=[])
+            return title_outcome(
+                t, outcome.status, outcome.score, primary.name, reason, episodes=[]
+            )
         ids = {**best.external_ids, **extra, primary.capabilities.namespace: best.id}
         if outcome.status not in ("confirmed", "high"):
-            return _result(
+            return title_outcome(
                 t,
                 outcome.status,
                 outcome.score,
@@ -303,7 +273,7 @@ class CanonicalStage:
             )
         info = await self._calls.get_series(primary, best.id)
         if info is None:
-            return _result(
+            return title_outcome(
                 t,
                 "unmatched",
                 outcome.score,
@@ -315,12 +285,12 @@ class CanonicalStage:
         season = resolve_hint(hint, info.episodes, t.year)
         if season is not None and season not in {e.season for e in info.episodes}:
             why = f"{best.id} has no season {season}; {reason}"
-            return _result(t, "unmatched", outcome.score, primary.name, why, episodes=[])
+            return title_outcome(t, "unmatched", outcome.score, primary.name, why, episodes=[])
         mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
-        if _missing_regulars(t, mappings):  # the cached series may predate new episodes
+        if missing_regulars(t, mappings):  # the cached series may predate new episodes
             info = await self._calls.get_series(primary, best.id, fresh=True) or info
             mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
-        return _result(
+        return title_outcome(
             t,
             outcome.status,
             outcome.score,
@@ -350,7 +320,7 @@ class CanonicalStage:
         outcome = await match_with(self._calls, primary, query, names, t.year, True)
         best = outcome.best
         if best is None:
-            return _result(t, outcome.status, outcome.score, primary.name, outcome.reason)
+            return title_outcome(t, outcome.status, outcome.score, primary.name, outcome.reason)
         ids = {**best.external_ids, primary.capabilities.namespace: best.id}
         title, year = best.names[0], best.year
         if outcome.status in ("confirmed", "high", "low"):
@@ -358,7 +328,7 @@ class CanonicalStage:
             if info is not None:
                 ids = {**info.external_ids, **ids}
                 title, year = info.title, info.year
-        return _result(
+        return title_outcome(
             t, outcome.status, outcome.score, primary.name, outcome.reason, ids, title, year
         )
 
@@ -385,41 +355,10 @@ class CanonicalStage:
         mappings = map_episodes(
             t.episodes, info.episodes, scheme=o.numbering, season_map=o.season_map
         )
-        if _missing_regulars(t, mappings):
+        if missing_regulars(t, mappings):
             info = await self._calls.get_series(primary, str(o.tvdb_id), fresh=True) or info
             mappings = map_episodes(
                 t.episodes, info.episodes, scheme=o.numbering, season_map=o.season_map
             )
         fill = pinned_fill_values(info.title, info.year, info.external_ids)
         return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=mappings)
-
-
-def _missing_regulars(t: TitleRow, mappings: list[EpisodeMapping]) -> bool:
-    mapped = {m.key for m in mappings}
-    return any(e.kind == "episode" and e.key not in mapped for e in t.episodes)
-
-
-def _result(
-    t: TitleRow,
-    status: MatchStatus,
-    score: float | None,
-    source: str,
-    reason: str,
-    ids: dict[str, str] | None = None,
-    title: str | None = None,
-    year: int | None = None,
-    *,
-    episodes: list[EpisodeMapping] | None = None,
-) -> TitleOutcome:
-    kind: OutcomeKind = (
-        "mapped"
-        if status in ("confirmed", "high", "low")
-        else "conflict"
-        if status == "conflict"
-        else "unmatched"
-    )
-    ids = ids if status != "unmatched" else {}
-    values = series_values(status, score, source, reason, ids or {}, title, year)
-    if episodes is not None:  # a low episode mapping is a guess: never number a release by it
-        episodes = [m for m in episodes if m.status != "low"]
-    return TitleOutcome(t, kind, series=values, episodes=episodes)

@@ -6,6 +6,17 @@ by ``direct`` season/episode numbers when the site's season structure matches TV
 checked against episode titles where both sides have them; unmapped regulars, specials (season 0)
 and films (season −1) by ``title`` similarity — specials and films only onto TVDB season 0 and
 never onto a slot a regular episode holds. Near-equal title candidates give ``conflict``.
+
+A page's season hint (:func:`resolve_hint`) shifts the site's seasons onto that TVDB season —
+once: a site already numbering the sequel as that season is not shifted again.
+
+With the scheme chosen, each run of site episodes is walked along TVDB's air order and checked by
+titles (:func:`_align`): a site episode whose title is a TVDB special's *is* that special and the
+following ones move back by one (one special in the run no longer shifts every later episode),
+one whose title is the next TVDB episode's moves forward. Status is per episode: titles agree →
+``confirmed``; no comparable titles → the scheme's status (by the run's title agreement); a
+disagreeing title between agreeing neighbours → ``high``, else ``low`` — so a run with low
+agreement keeps the episodes that agree instead of demoting them all.
 """
 
 from __future__ import annotations

@@ -2,25 +2,35 @@
 
 Titles
 ------
-:func:`normalize` folds a name for comparison: NFKD with diacritics stripped, ``&`` → ``and``,
+:func:`normalize` folds a name for comparison: TVDB's disambiguation suffixes dropped
+(``Name (2023)``, ``Name (2020) (JP)``), NFKD with diacritics stripped, ``&`` → ``and``,
 apostrophes dropped, other punctuation to spaces, lower case, a leading article removed
-(the/a/an/der/die/das), roman sequel numerals II–IX as digits, and a trailing season suffix
-("2nd Season", "Season 2", "Staffel 2", "S2") removed; :func:`title_key` also returns that
-season number as a *season hint*.
+(the/a/an/der/die/das), and a sequel or film form removed; :func:`title_key` also returns what
+that form says as a *season hint*:
+
+* a number: ``X 2nd Season``, ``X Season 2``, ``X Staffel 2``, ``X - 2. Staffel``, ``X Part 2``,
+  ``X S2``, and a trailing roman numeral ``X II``/``X III`` (other romans become digits);
+* :data:`FINAL` (``X Final Season``: the show's last season), :data:`LATER` (``X: re``: the later
+  season that aired in the page's year), :data:`FILM` (``X – The Movie: Y``: a film of ``X``).
 
 :func:`score_candidate` scores one candidate (0–100+) as the best :mod:`rapidfuzz` ratio over every
 (query name, candidate name) pair — exact normalized equality is 100 — then
 
-* different sequel numbers (``2`` vs none) cost 25, different season hints 30,
+* different sequel numbers (``2`` vs none) cost 25, different season hints 30, a candidate name
+  with a season hint against a query without one 25 (``X II`` is not ``X``); a movie query's
+  hint against a candidate without one 25 (a movie ``X II`` is a sequel, not a season of ``X``),
 * the year: same 0, ±1 −5, ±2 −12, further −25 − min(Δ, 10); unknown on either side −5;
-  none when the query names a later season ("2nd Season") and is not older,
-* another kind (series vs movie) −20,
+  none when the query names a later season and is not older,
+* another kind (series vs movie) −20.
 
-and an explicit id both sides share (``imdb``, ``tvdb`` …) wins outright (score 200). Equally
-named candidates are told apart by tie-break points that rank and decide conflicts but do not
-move the thresholds: +4 when the best pair uses the candidate's main (canonical) name, +1 when
-it uses the query's main title (often a translation), +2 for each further query name the
-candidate also carries (at most +4).
+An explicit id both sides share (``imdb``, ``tvdb``, ``anilist`` …) wins outright (score 200,
++10 for each further shared id); a candidate lists every AniList/MAL id of a show (one per cour,
+in order), and a match on the n-th one carries season n as the hint. Equally named candidates are
+told apart by tie-break points that rank and decide conflicts but do not move the thresholds: +4
+when the best pair uses the candidate's main (canonical) name, +1 when it uses the query's main
+title (often a translation), +2 for each further query name the candidate also carries (at most
++4), −9 when the match reads the query's hint as a season of a candidate without one (a show
+named ``X II`` beats season 2 of ``X``); explicit candidates rank by a tenth of their name score.
 
 :func:`classify` turns the ranked scores into an outcome (the thresholds are :data:`CONFIRMED`,
 :data:`HIGH`, :data:`LOW`, :data:`CONFLICT_MARGIN`):
@@ -29,7 +39,8 @@ candidate also carries (at most +4).
 confirmed    explicit id, or exact normalized name with the same year (score ≥ 100)
 high         score ≥ 90
 low          score ≥ 75 (served for text searches only)
-conflict     a different candidate within 3 points of the best one (kept, never served)
+conflict     a different candidate within 3 points of the best one, or two candidates with the
+             same explicit ids whose names are as close (twins; kept, never served)
 unmatched    nothing reaches 75
 ===========  ===================================================================================
 """
@@ -42,7 +53,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 MatchStatus = Literal["confirmed", "high", "low", "unmatched", "conflict"]
 
@@ -222,18 +233,18 @@ def explicit_ids(query: Query, cand: Candidate) -> list[tuple[str, int]]:
     value in the candidate's id list (0 for a single id)."""
     out: list[tuple[str, int]] = []
     for ns, value in query.explicit_ids.items():
-        mine = _id(ns, value)
+        mine = id_value(ns, value)
         theirs = cand.id_lists.get(ns) or (
             (cand.external_ids[ns],) if ns in cand.external_ids else ()
         )
         for pos, other in enumerate(theirs):
-            if _id(ns, other) == mine:
+            if id_value(ns, other) == mine:
                 out.append((f"{ns}={mine}", pos))
                 break
     return out
 
 
-def _id(ns: str, value: str) -> str:
+def id_value(ns: str, value: str) -> str:
     value = value.strip().lower()
     return value if ns != "imdb" or value.startswith("tt") else f"tt{value}"
 
@@ -382,48 +393,3 @@ def rank(query: Query, candidates: Iterable[Candidate]) -> list[Scored]:
 def match_title(query: Query, candidates: Iterable[Candidate]) -> MatchOutcome:
     """Rank and classify: the whole title match in one call."""
     return classify(rank(query, candidates))
-
-
-class CandidateIndex:
-    """A large candidate set indexed for many queries.
-
-    Blocking per query name: candidates sharing an explicit id, candidates carrying exactly that
-    normalized name, and — only for names without an exact hit — the ``fuzzy_limit`` nearest
-    names by :func:`rapidfuzz.process.extract` (C speed over every key). What the blocking lets
-    through goes through :func:`match_title`.
-    """
-
-    def __init__(self, candidates: Iterable[Candidate], *, fuzzy_limit: int = 12) -> None:
-        self.candidates = list(candidates)
-        self._exact: dict[str, list[int]] = {}
-        self._ids: dict[tuple[str, str], list[int]] = {}
-        self._fuzzy_limit = fuzzy_limit
-        for i, cand in enumerate(self.candidates):
-            for ns, value in cand.external_ids.items():
-                self._ids.setdefault((ns, _id(ns, value)), []).append(i)
-            for key, _hint in cand.keys:
-                self._exact.setdefault(key, []).append(i)
-        self._keys = list(self._exact)
-
-    def _block(self, query: Query) -> set[int]:
-        picked: set[int] = set()
-        for ns, value in query.explicit_ids.items():
-            picked.update(self._ids.get((ns, _id(ns, value)), ()))
-        for key, _hint in query.keys:
-            hits = self._exact.get(key)
-            if hits:
-                picked.update(hits)
-                continue
-            near = process.extract(
-                key,
-                self._keys,
-                scorer=fuzz.ratio,
-                limit=self._fuzzy_limit,
-                score_cutoff=LOW - 10,
-            )
-            for name, _score, _pos in near:
-                picked.update(self._exact[name])
-        return picked
-
-    def match(self, query: Query) -> MatchOutcome:
-        return match_title(query, (self.candidates[i] for i in sorted(self._block(query))))

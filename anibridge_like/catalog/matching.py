@@ -5,11 +5,14 @@ Two modules do the work (this one re-exports their public names for existing imp
 * :mod:`~anibridge_like.catalog.match_titles` — name folding, sequel/season forms, candidate
   scoring and the outcome of a title match (confirmed/high/low/conflict/unmatched);
 * :mod:`~anibridge_like.catalog.match_episodes` — a title's site episodes onto the canonical
-  (TVDB) episode list.
+  (TVDB) episode list;
+* :mod:`~anibridge_like.catalog.candidate_index` — blocking for many titles against a large
+  candidate set.
 """
 
 from __future__ import annotations
 
+from anibridge_like.catalog.candidate_index import CandidateIndex
 from anibridge_like.catalog.match_episodes import (
     EpisodeMapping,
     EpisodeStatus,
@@ -29,7 +32,6 @@ from anibridge_like.catalog.match_titles import (
     LOW,
     NAME_AGREE,
     Candidate,
-    CandidateIndex,
     MatchOutcome,
     MatchStatus,
     Query,

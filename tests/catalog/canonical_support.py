@@ -13,7 +13,8 @@ import httpx
 
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.metadata.scoring import EpisodeRow, Score, SeriesRow, score
-from anibridge_like.demo.metadata.world import MappingWorld, WorldCatalog
+from anibridge_like.demo.metadata.world import MappingWorld
+from anibridge_like.demo.metadata.world_catalog import WorldCatalog
 from anibridge_like.metadata.anilist import AniListConfig, AniListMetadata
 from anibridge_like.metadata.skyhook import SkyHookConfig, SkyHookMetadata
 from anibridge_like.metadata.tmdb import TmdbConfig, TmdbMetadata

@@ -20,7 +20,8 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.metadata.anilist import FakeAniList
 from anibridge_like.demo.metadata.skyhook import FakeSkyHook
 from anibridge_like.demo.metadata.tmdb import FakeTmdb
-from anibridge_like.demo.metadata.world import MappingWorld, WorldCatalog
+from anibridge_like.demo.metadata.world import MappingWorld
+from anibridge_like.demo.metadata.world_catalog import WorldCatalog
 
 DEMO_TMDB_KEY = "demo-tmdb-key"
 

@@ -36,12 +36,13 @@ be served at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from anibridge_like.demo.catalog import GenEpisode, GeneratedCatalog, GenTitle
 from anibridge_like.demo.metadata.records import Media, Movie, Show, ShowEpisode
+from anibridge_like.demo.metadata.world_catalog import WorldCatalog
 from anibridge_like.demo.names import EP_WORDS_DE, EP_WORDS_EN, slugify
 from anibridge_like.plugins.provider import FILM_SEASON, Language
 
@@ -155,6 +156,23 @@ class MappingWorld:
             self.conflicts.add((site, slug))
         return t
 
+    def _show(
+        self,
+        tvdb: int,
+        title: str,
+        year: int,
+        episodes: tuple[ShowEpisode, ...],
+        *,
+        anilist: tuple[int, ...] = (),
+        imdb: str | None = None,
+    ) -> None:
+        """A SkyHook show (anime when it lists AniList ids; MAL id = AniList id + 1 000 000)."""
+        mal = tuple(a + 1_000_000 for a in anilist)
+        aired = f"{year}-04-01"
+        self.shows.append(
+            Show(tvdb, title, aired, (), imdb, None, mal, anilist, episodes, bool(anilist))
+        )
+
     @staticmethod
     def _site_eps(
         k: int, count: int, *, site_season: int = 1, tv_season: int | None = 1, first_abs: int = 1
@@ -199,21 +217,8 @@ class MappingWorld:
         linked = imdb if i % 2 else None  # half: both twins carry the page's IMDb id too
         eps = self._show_eps(k, [12], year)
         for twin in (tvdb, tvdb + 500_000):
-            self.shows.append(
-                Show(
-                    twin,
-                    name,
-                    f"{year}-04-01",
-                    (),
-                    linked,
-                    None,
-                    (anilist + 1,),
-                    (anilist,),
-                    eps,
-                    True,
-                )
-            )
-        self.media.append(Media(anilist, name, name, year, 12, anilist + 1))
+            self._show(twin, name, year, eps, anilist=(anilist,), imdb=linked)
+        self.media.append(Media(anilist, name, name, year, 12, anilist + 1_000_000))
         site_eps = [
             GenEpisode(1, n, "episode", _ep_titles(k + 50, n), _LANGS, n, None, None)
             for n in range(1, 13)
@@ -226,19 +231,8 @@ class MappingWorld:
         tvdb, a1, imdb, _tmdb = self._ids(k)
         linked = imdb if i % 4 >= 2 else None  # half: the page links the franchise's IMDb id
         cours = (a1, a1 + 1, a1 + 2)
-        self.shows.append(
-            Show(
-                tvdb,
-                name,
-                f"{year}-04-01",
-                (),
-                linked,
-                None,
-                tuple(a + 1_000_000 for a in cours),
-                cours,
-                self._show_eps(k, [12, 12, 12], year),
-                True,
-            )
+        self._show(
+            tvdb, name, year, self._show_eps(k, [12, 12, 12], year), anilist=cours, imdb=linked
         )
         subs = (_SUBS[i % len(_SUBS)], _SUBS[(i + 1) % len(_SUBS)])
         self.media.append(Media(a1, name, name, year, 12, a1 + 1_000_000))
@@ -273,21 +267,15 @@ class MappingWorld:
         form, season, seasons, numbered = self._SEQUELS[i % len(self._SEQUELS)]
         tvdb, anilist, imdb, _tmdb = self._ids(k)
         linked = imdb if i % 2 else None  # half: the page links the franchise's IMDb id
-        self.shows.append(
-            Show(
-                tvdb,
-                name,
-                f"{year}-04-01",
-                (),
-                linked,
-                None,
-                (anilist + 1,),
-                (anilist,),
-                self._show_eps(k, [10] * seasons, year),
-                True,
-            )
+        self._show(
+            tvdb,
+            name,
+            year,
+            self._show_eps(k, [10] * seasons, year),
+            anilist=(anilist,),
+            imdb=linked,
         )
-        self.media.append(Media(anilist, name, name, year, 10, anilist + 1))
+        self.media.append(Media(anilist, name, name, year, 10, anilist + 1_000_000))
         eps = self._site_eps(
             k,
             10,
@@ -304,24 +292,8 @@ class MappingWorld:
         tvdb, _a, _imdb, _tmdb = self._ids(k)
         suffix = f"{name} ({year})" if i % 2 == 0 else f"{name} ({year}) (JP)"
         old = year - 6 - i % 5
-        self.shows.append(
-            Show(
-                tvdb + 500_000,
-                name,
-                f"{old}-01-01",
-                (),
-                None,
-                None,
-                (),
-                (),
-                self._show_eps(k + 7, [10], old),
-            )
-        )
-        self.shows.append(
-            Show(
-                tvdb, suffix, f"{year}-04-01", (), None, None, (), (), self._show_eps(k, [10], year)
-            )
-        )
+        self._show(tvdb + 500_000, name, old, self._show_eps(k + 7, [10], old))
+        self._show(tvdb, suffix, year, self._show_eps(k, [10], year))
         site = "sto" if i % 3 else "aniworld"
         self._add(site, name, year, self._site_eps(k, 10), tvdb=tvdb)
 
@@ -331,19 +303,7 @@ class MappingWorld:
         tvdb, _a, imdb, tmdb = self._ids(k)
         german = f"Die {_word(k + 300)} {_DE_NOUNS[i % len(_DE_NOUNS)]}"
         if i % 2 == 0:
-            self.shows.append(
-                Show(
-                    tvdb,
-                    name,
-                    f"{year}-04-01",
-                    (),
-                    imdb,
-                    None,
-                    (),
-                    (),
-                    self._show_eps(k, [8], year),
-                )
-            )
+            self._show(tvdb, name, year, self._show_eps(k, [8], year), imdb=imdb)
             self._add("sto", german, year, self._site_eps(k, 8), tvdb=tvdb, imdb=imdb)
         else:
             self.movies.append(
@@ -390,21 +350,8 @@ class MappingWorld:
             ShowEpisode(0, 1, None, f"{name} – Recap", f"{year}-09-01"),
             ShowEpisode(0, 2, None, f"{name} – The Movie: {sub}", f"{year + 1}-08-01"),
         )
-        self.shows.append(
-            Show(
-                tvdb,
-                name,
-                f"{year}-04-01",
-                (),
-                None,
-                None,
-                (anilist + 1,),
-                (anilist,),
-                regular + specials,
-                True,
-            )
-        )
-        self.media.append(Media(anilist, name, name, year, 12, anilist + 1))
+        self._show(tvdb, name, year, regular + specials, anilist=(anilist,))
+        self.media.append(Media(anilist, name, name, year, 12, anilist + 1_000_000))
         titles = {"en": f"{name} – The Movie: {sub}", "de": f"{name} – Der Film: {sub}"}
         film = GenEpisode(FILM_SEASON, 1, "film", titles, _LANGS, None, 0, 2)
         kind: Literal["series", "movie"] = "movie" if i % 2 else "series"
@@ -417,21 +364,8 @@ class MappingWorld:
         regular = self._show_eps(k, [12], year)
         recap = f"Recap: {_word(k + 55)} Memories"
         special = ShowEpisode(0, 1, None, recap, f"{year}-05-20")
-        self.shows.append(
-            Show(
-                tvdb,
-                name,
-                f"{year}-04-01",
-                (),
-                None,
-                None,
-                (anilist + 1,),
-                (anilist,),
-                (*regular, special),
-                True,
-            )
-        )
-        self.media.append(Media(anilist, name, name, year, 13, anilist + 1))
+        self._show(tvdb, name, year, (*regular, special), anilist=(anilist,))
+        self.media.append(Media(anilist, name, name, year, 13, anilist + 1_000_000))
         at = 5 + i % 4  # the special sits after regular episode `at`
         eps: list[GenEpisode] = []
         for n in range(1, 14):
@@ -453,75 +387,8 @@ class MappingWorld:
         return WorldCatalog(base, self.titles.get(base.site, []))
 
 
-class WorldCatalog(GeneratedCatalog):
-    """A generated catalog followed by extra titles (the world's, for one site)."""
-
-    def __init__(self, base: GeneratedCatalog, extra: list[GenTitle]) -> None:
-        super().__init__(
-            base.site,
-            base.size,
-            base.seed,
-            flavor=base.flavor,
-            episodes_per_title=base.episodes_per_title,
-        )
-        self.base = base
-        self.base_size = base.size
-        self.extra: list[GenTitle] = []
-        for j, t in enumerate(extra):
-            i = base.size + j
-            self.extra.append(_renumbered(t, i))
-        self.size = base.size + len(extra)
-        self._extra_slugs = {t.slug: t for t in self.extra}
-
-    def __iter__(self) -> Iterator[GenTitle]:
-        for i in range(self.size):
-            yield self.title(i)
-
-    @property
-    def slugs(self) -> list[str]:
-        return [*super().slugs, *(t.slug for t in self.extra)]
-
-    def by_slug(self, slug: str) -> GenTitle | None:
-        return self._extra_slugs.get(slug) or super().by_slug(slug)
-
-    def headline(self, i: int) -> tuple[str, str, tuple[str, ...], str, int]:
-        if i < self.base_size:
-            return super().headline(i)
-        t = self.extra[i - self.base_size]
-        return t.slug, t.title, t.aliases, t.kind, t.year
-
-    def title(self, i: int) -> GenTitle:
-        if self.base_size <= i < self.size:
-            return self.extra[i - self.base_size]
-        return super().title(i) if i < self.base_size else super().title(-1)
-
-
 def _released(m: Movie, year: int) -> Movie:
     return Movie(
         m.id, m.title, m.original_title, m.release_date, m.imdb_id, m.translations,
         m.alternative_titles, (year,),
     )  # fmt: skip
-
-
-def _renumbered(t: GenTitle, i: int) -> GenTitle:
-    out = GenTitle(
-        index=i,
-        site=t.site,
-        slug=t.slug,
-        title=t.title,
-        aliases=t.aliases,
-        kind=t.kind,
-        year=t.year,
-        canonical_title=t.canonical_title,
-        numbering=t.numbering,
-        tvdb_id=t.tvdb_id,
-        imdb_id=t.imdb_id,
-        tmdb_id=t.tmdb_id,
-        anilist_id=t.anilist_id,
-        site_id=1000 + i,
-        seed=t.seed,
-        episode_target=t.episode_target,
-        languages=t.languages,
-    )
-    out.episodes.extend(t.episodes)
-    return out
