@@ -361,4 +361,5 @@ class CanonicalStage:
                 t.episodes, info.episodes, scheme=o.numbering, season_map=o.season_map
             )
         fill = pinned_fill_values(info.title, info.year, info.external_ids)
-        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=mappings)
+        served = [m for m in mappings if m.status != "low"]  # never number a release by a guess
+        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served)
