@@ -39,6 +39,8 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.downloads.api import routes as download_routes
+    from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
     return [
@@ -48,6 +50,8 @@ def _routes() -> list[BaseRoute]:
         *job_routes,
         *mapping_routes,
         *torznab_routes,
+        *download_routes,
+        *stream_routes,
     ]
 
 
@@ -141,3 +145,6 @@ async def _start_services(ctx: AppContext, stack: AsyncExitStack) -> None:
     ctx.jobs = await stack.enter_async_context(JobRunner(ctx))
     service: Any = await stack.enter_async_context(CatalogService(ctx))
     ctx.services["catalog"] = service
+    from anibridge_like.downloads.service import DownloadService
+
+    ctx.services["downloads"] = await stack.enter_async_context(DownloadService(ctx))

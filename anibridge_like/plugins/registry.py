@@ -11,6 +11,7 @@ kind        entry-point group                    contract module
 ==========  ===================================  ===========================================
 provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.provider`
 metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
+host        ``anibridge_like.hosts``              :mod:`anibridge_like.plugins.host`
 ==========  ===================================  ===========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
@@ -46,6 +47,7 @@ PLUGIN_KINDS: dict[str, PluginKind] = {
         ("site", "refresh_interval_hours", "refresh_cron"),
     ),
     "metadata": PluginKind("anibridge_like.metadata", "anibridge_like.plugins.metadata"),
+    "host": PluginKind("anibridge_like.hosts", "anibridge_like.plugins.host"),
 }
 
 INSTANCE_COLUMNS: tuple[str, ...] = tuple(
@@ -65,6 +67,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
         "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
     },
+    "host": {"generic": "anibridge_like.hosts.generic:GenericHost"},
 }
 
 
