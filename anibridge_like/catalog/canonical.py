@@ -72,10 +72,12 @@ from anibridge_like.catalog.canonical_store import (
     persist_batch,
     pinned_fill_values,
 )
+from anibridge_like.catalog.match_titles import FILM
 from anibridge_like.catalog.matching import (
     Query,
     map_episodes,
     resolve_hint,
+    title_key,
 )
 from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured
 from anibridge_like.catalog.retry import Retrier, title_retry_at
@@ -303,14 +305,19 @@ class CanonicalStage:
         )
 
     async def _film_page(self, t: TitleRow) -> TitleOutcome:
-        """A film page of an anime site (``X – The Movie: Y``): a special of ``X`` in TVDB when
-        ``X`` is found there, else a movie."""
-        outcome = await self._series(t, "anime")
-        if outcome.series is not None and outcome.series[0] in SERVED:
-            return outcome
+        """A film page of an anime site: named in a film form (``X – The Movie: Y``) it is first
+        a special of ``X`` in TVDB; otherwise, or when ``X`` is not found, a movie. A standalone
+        film is never mapped to a TVDB series that merely shares its name."""
+        outcome: TitleOutcome | None = None
+        if any(title_key(n)[1] == FILM for n in (t.title, *t.aliases)):
+            outcome = await self._series(t, "anime")
+            if outcome.series is not None and outcome.series[0] in SERVED:
+                return outcome
         try:
             return await self._movie(t)
         except Unconfigured:
+            if outcome is None:
+                raise
             return outcome
 
     async def _movie(self, t: TitleRow) -> TitleOutcome:

@@ -62,7 +62,7 @@ def metadata_apps(
         "anilist": FakeService("anilist", ["anime"], FakeAniList(*anime, media=media).app, ""),
         "tmdb": FakeService(
             "tmdb",
-            ["movies"],
+            ["anime", "movies"],  # anime sites have film pages too
             FakeTmdb(*every, movies=movies, api_key=DEMO_TMDB_KEY).app,
             "/3",
             {"api_key": DEMO_TMDB_KEY},

@@ -23,7 +23,8 @@ phenomenon         what the world holds
                    metadata services' names) — series on s.to, movies on megakino
 ``german``         movies whose site title is TMDB's German translation (the en-US title differs);
                    half with a site year one off and a look-alike released that year
-``films``          anime film pages ``X – The Movie: Y``: the film is a TVDB special of ``X``
+``films``          anime film pages ``X – The Movie: Y``: the film is a TVDB special of ``X``; a
+                   quarter are standalone films (TMDB) named like an unrelated TVDB series
 ``special_run``    a site season holding a TVDB special as a regular episode (later ones shift by
                    one); half of them with episode titles that do not agree on some episodes
 =================  =================================================================================
@@ -343,7 +344,15 @@ class MappingWorld:
     def _films(self, i: int) -> None:
         k = self._next()
         name, year = self._name(k), 2003 + i
-        tvdb, anilist, _imdb, _tmdb = self._ids(k)
+        tvdb, anilist, _imdb, tmdb = self._ids(k)
+        if i % 4 == 3:  # a standalone film whose name an unrelated TVDB series also has
+            self._show(tvdb, name, year, self._show_eps(k, [12], year))
+            self.movies.append(
+                Movie(tmdb, name, name, f"{year + 1}-07-07", None, {}, (), (year + 1,))
+            )
+            film = GenEpisode(FILM_SEASON, 1, "film", {"de": name}, _LANGS, None, None, None)
+            self._add("aniworld", name, year + 1, [film], kind="movie", tmdb=tmdb)
+            return
         sub = _word(k + 77)
         regular = self._show_eps(k, [12], year)
         specials = (
