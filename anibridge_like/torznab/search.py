@@ -26,7 +26,7 @@ import aiosqlite
 from anibridge_like.storage.database import run_sync
 from anibridge_like.torznab import feed
 from anibridge_like.torznab.access import Library
-from anibridge_like.torznab.caps import category_matches, with_parents
+from anibridge_like.torznab.caps import category_matches, served_categories, with_parents
 from anibridge_like.torznab.errors import CatalogNotReady, NewznabCode, NewznabError
 from anibridge_like.torznab.naming import Hit, build_release
 from anibridge_like.torznab.params import Params
@@ -53,7 +53,9 @@ def match_expression(words: Sequence[str]) -> str | None:
     """FTS5 expression: every (non stop-) word of three letters or more as a prefix, shorter
     ones whole; ``dragons`` also finds ``dragon`` (clients drop apostrophes: "Dragon's" arrives
     as "Dragons")."""
-    kept = [w for w in words if w not in _STOP_WORDS] or list(words)
+    kept = [w for w in words if w not in _STOP_WORDS]
+    if not kept:  # only stop words ("the", "a"): whole words, never a prefix scan
+        return " AND ".join(f'"{w}"' for w in words[:MAX_WORDS]) or None
     parts = []
     for word in kept[:MAX_WORDS]:
         if len(word) >= 4 and word.endswith("s") and not word.isdigit():
@@ -102,7 +104,7 @@ def _kinds(t: str) -> set[str]:
 
 
 def _releases(hits: list[tuple[Hit, int]], libraries: Sequence[Library]) -> list[Release]:
-    categories = [with_parents(lib.categories) for lib in libraries]
+    categories = [with_parents(served_categories(lib)) for lib in libraries]
     anime = [lib.kind == "anime" for lib in libraries]
     return [build_release(hit, anime[index], categories[index]) for hit, index in hits]
 
@@ -175,7 +177,7 @@ async def search(
     libraries = [
         lib
         for lib in visible
-        if lib.title_kind in kinds and category_matches(params.cat, lib.categories)
+        if lib.title_kind in kinds and category_matches(params.cat, served_categories(lib))
     ]
     if not libraries or params.daily:
         return []
