@@ -21,7 +21,7 @@ from anibridge_like.plugins.provider import Language
 from anibridge_like.plugins.registry import Registry, UnknownImplementationError
 
 LibraryKind = Literal["series", "anime", "movies"]
-PluginKind = Literal["provider", "metadata"]
+PluginKind = Literal["provider", "metadata", "sync", "recommendation"]
 
 DEFAULT_CATEGORIES: dict[str, list[int]] = {
     "series": [5000, 5040],
@@ -65,7 +65,7 @@ class PluginSeed(BaseModel):
 
     name: str = Field(pattern=_SLUG, description="Instance name (unique).")
     implementation: str = Field(description="Registered implementation, e.g. aniworld.")
-    kind: PluginKind = Field(description="provider | metadata.")
+    kind: PluginKind = Field(description="provider | metadata | sync | recommendation.")
     enabled: bool = Field(True, description="Disabled instances are kept but never run.")
     libraries: list[str] | None = Field(
         None, description="Library slugs in scope; absent = all libraries."

@@ -6,6 +6,8 @@ kind        entry-point group                    contract module
 ==========  ===================================  ===========================================
 provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.provider`
 metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
+sync        ``anibridge_like.sync``               :mod:`anibridge_like.plugins.sync`
+recommendation ``anibridge_like.recommendations`` :mod:`anibridge_like.plugins.recommendation`
 ==========  ===================================  ===========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
@@ -22,6 +24,8 @@ from typing import Any
 PLUGIN_KINDS: dict[str, str] = {
     "provider": "anibridge_like.providers",
     "metadata": "anibridge_like.metadata",
+    "sync": "anibridge_like.sync",
+    "recommendation": "anibridge_like.recommendations",
 }
 
 # Built-ins, registered explicitly ("module:attribute", imported on first use).
@@ -36,6 +40,12 @@ BUILTINS: dict[str, dict[str, str]] = {
         "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
         "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
     },
+    "sync": {
+        "sonarr": "anibridge_like.sync.arr:SonarrSync",
+        "radarr": "anibridge_like.sync.arr:RadarrSync",
+        "anilist": "anibridge_like.sync.anilist:AniListSync",
+    },
+    "recommendation": {"anilist": "anibridge_like.recommendations.anilist:AniListRecommendations"},
 }
 
 
