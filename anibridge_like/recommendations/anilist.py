@@ -68,16 +68,21 @@ class AniListRecommendations:
         seed_ids = {s.ids.anilist for s in usable}
         tally: dict[int, _Tally] = {}
         for seed in usable:
-            data = await anilist_graphql(
-                self.client,
-                self.config.base_url,
-                self.config.timeout,
-                RECOMMENDATIONS_QUERY,
-                {"id": seed.ids.anilist, "perPage": self.config.per_seed},
-            )
+            try:
+                data = await anilist_graphql(
+                    self.client,
+                    self.config.base_url,
+                    self.config.timeout,
+                    RECOMMENDATIONS_QUERY,
+                    {"id": seed.ids.anilist, "perPage": self.config.per_seed},
+                )
+            except PluginError as error:
+                if error.code is ErrorCode.NOT_FOUND:
+                    continue  # the seed's id is unknown to AniList: nothing to recommend from it
+                raise
             media = data.get("Media")
             if media is None:
-                continue  # the seed's id is unknown to AniList: nothing to recommend from it
+                continue
             nodes = _nodes(media)
             for node in nodes:
                 rec = node.get("mediaRecommendation")
