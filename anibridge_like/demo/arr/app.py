@@ -82,9 +82,7 @@ class FakeArr:
 
     def _authorized(self, request: Request) -> bool:
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
-        presented = (
-            request.query_params.get("apikey") or request.headers.get("x-api-key") or bearer
-        )
+        presented = request.query_params.get("apikey") or request.headers.get("x-api-key") or bearer
         return presented == self.api_key
 
     async def status(self, request: Request) -> Response:

@@ -1,0 +1,218 @@
+"""One wanted-list sync of one (library, instance): call the plugin page by page, store every page
+with its cursor, and apply the error policy (:func:`~anibridge_like.plugins.errors.policy_for`).
+
+==============================  ===========================================================
+outcome of a call               what the core does
+==============================  ===========================================================
+page, ``has_more``              store it with ``next_cursor``, ask for the next page
+page, complete                  store it, mark entries the listing no longer has removed
+partial (``SyncResult.error``   keep its items, save ``next_cursor``: the next run resumes
+or ``PluginError(partial)``)    there (status ``partial``, or ``paused`` for a rate limit)
+``rate_limited``                status ``paused`` until ``retry_after``; not a failure
+``auth`` (``disconnects``)      status ``disconnected``: no automatic run until a user runs it
+``not_configured``              same (``automatic_retry`` is off)
+any other code                  status ``failed``, next attempt after the code's backoff,
+                                doubling per consecutive failure (capped)
+==============================  ===========================================================
+
+The cursor of an interrupted listing is kept whatever the error, so the next run resumes. A
+library that does not resolve, or an instance that is disabled or not scoped to it, stores
+nothing (fail closed). Items are linked to the library's catalog titles in the unit that stores
+them (:func:`anibridge_like.sync.store.relink`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import structlog
+
+from anibridge_like.catalog.state import iso, parse_iso, utcnow
+from anibridge_like.context import AppContext
+from anibridge_like.plugins.errors import ErrorCode, PluginError, policy_for
+from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
+from anibridge_like.plugins.sync import SyncContext, SyncPlugin, SyncResult
+from anibridge_like.sync.scope import LibraryRow, library_by_slug
+from anibridge_like.sync.store import PageWrite, SyncState, page_unit, read_state, state_unit
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRun:
+    library: str
+    instance: str
+    status: str
+    """ok | partial | paused | failed | disconnected | skipped."""
+    pages: int = 0
+    stored: int = 0
+    removed: int = 0
+    complete: bool = False
+    error_code: str | None = None
+    detail: str | None = None
+
+
+async def find_instance(ctx: AppContext, name: str, kind: str) -> InstanceRow | None:
+    return next((i for i in await load_instances(ctx.readers, kind) if i.name == name), None)
+
+
+def in_scope(instance: InstanceRow, library: LibraryRow) -> bool:
+    return instance.enabled and (instance.libraries is None or library.slug in instance.libraries)
+
+
+def backoff(ctx: AppContext, error: PluginError, failures: int, now: datetime) -> datetime:
+    """When the instance may be called again after ``error`` (its ``failures``-th in a row)."""
+    policy = policy_for(error.code)
+    if policy.honour_retry_after and error.retry_after:
+        return now + timedelta(seconds=error.retry_after)
+    cap = ctx.settings.stage_backoff_cap_hours * 3600
+    delay = policy.stage_backoff_seconds * 2 ** max(0, failures - 1)
+    return now + timedelta(seconds=min(cap, delay))
+
+
+def error_status(error: PluginError) -> str:
+    policy = policy_for(error.code)
+    if policy.disconnects or not policy.automatic_retry:
+        return "disconnected"
+    return "failed" if policy.counts_as_failure else "paused"
+
+
+async def sync_instance(
+    ctx: AppContext,
+    instance_name: str,
+    library_slug: str,
+    *,
+    manual: bool = False,
+    now: datetime | None = None,
+) -> SyncRun:
+    """Run one sync (see the module docstring); never raises for a plugin's failure."""
+    moment = now or utcnow()
+    library = await library_by_slug(ctx.readers, library_slug)
+    instance = await find_instance(ctx, instance_name, "sync")
+    bound = log.bind(library=library_slug, plugin=instance_name)
+    if library is None or instance is None or not in_scope(instance, library):
+        bound.warning("wanted.sync_skipped", reason="library or instance does not resolve")
+        return SyncRun(library_slug, instance_name, "skipped", detail="not in scope")
+    state = await read_state(ctx.readers, library.id, instance.id)
+    due = parse_iso(state.next_attempt_at)
+    if not manual and (state.status == "disconnected" or (due is not None and due > moment)):
+        return SyncRun(library.slug, instance.name, "skipped", detail=f"{state.status} until {due}")
+    try:
+        plugin: SyncPlugin = build_plugin(ctx.registry, instance, ctx.http)
+    except Exception as exc:  # the plugin-call boundary: a config the plugin refuses
+        refused = PluginError(ErrorCode.NOT_CONFIGURED, f"cannot build the instance: {exc}")
+        return await _failed(
+            ctx, library, instance, state, refused, moment, 0, state.cursor, state.generation
+        )
+    sync_ctx = SyncContext(library.slug, library.name, library.kind, instance.name)
+    resume = state.cursor is not None
+    generation = state.generation if resume else state.generation + 1
+    cursor = state.cursor
+    pages = stored = 0
+    for _ in range(ctx.settings.wanted_sync_max_pages):
+        try:
+            result = await plugin.sync(sync_ctx, cursor)
+        except PluginError as raised:
+            if raised.code is ErrorCode.PARTIAL:
+                result = SyncResult(raised.items, raised.cursor or cursor, True, raised)
+            else:
+                return await _failed(
+                    ctx, library, instance, state, raised, moment, pages, cursor, generation
+                )
+        except Exception as exc:  # the plugin-call boundary: a bug in the plugin
+            bound.error("wanted.plugin_bug", error=repr(exc))
+            bug = PluginError(ErrorCode.UPSTREAM, f"plugin error: {exc!r}")
+            return await _failed(
+                ctx, library, instance, state, bug, moment, pages, cursor, generation
+            )
+        pages += 1
+        complete = result.error is None and not result.has_more
+        page = PageWrite(
+            library_id=library.id,
+            title_kind=library.title_kind,
+            instance_id=instance.id,
+            generation=generation,
+            items=list(result.items),
+            now=iso(moment) or "",
+            status="ok" if complete else "partial",
+            cursor=None if complete else result.next_cursor,
+            complete=complete,
+        )
+        if result.error is not None:
+            page = _with_error(ctx, page, result.error, state, moment)
+        outcome = await ctx.writer.run(page_unit(page), label="wanted.page")
+        stored += outcome.stored
+        if result.error is not None:
+            bound.warning("wanted.partial", code=result.error.code.value, stored=stored)
+            return SyncRun(
+                library.slug, instance.name, page.status, pages, stored, 0, False,
+                result.error.code.value, result.error.message,
+            )  # fmt: skip
+        if complete:
+            bound.info("wanted.synced", pages=pages, stored=stored, removed=outcome.removed)
+            return SyncRun(library.slug, instance.name, "ok", pages, stored, outcome.removed, True)
+        if result.next_cursor is None or result.next_cursor == cursor:
+            stuck = PluginError(ErrorCode.INVALID_DATA, "has_more without a new cursor")
+            return await _failed(
+                ctx, library, instance, state, stuck, moment, pages, cursor, generation
+            )
+        cursor = result.next_cursor
+    bound.warning("wanted.page_limit", pages=pages)
+    return SyncRun(library.slug, instance.name, "partial", pages, stored, detail="page limit")
+
+
+def _with_error(
+    ctx: AppContext, page: PageWrite, error: PluginError, state: SyncState, moment: datetime
+) -> PageWrite:
+    policy = policy_for(error.code)
+    failures = state.failures + (1 if policy.counts_as_failure else 0)
+    paused = error.code is ErrorCode.RATE_LIMITED
+    return replace(
+        page,
+        status="paused" if paused else "partial",
+        failures=failures,
+        next_attempt_at=iso(backoff(ctx, error, max(1, failures), moment)),
+        error_code=error.code.value,
+        error=error.message,
+    )
+
+
+async def _failed(
+    ctx: AppContext,
+    library: LibraryRow,
+    instance: InstanceRow,
+    state: SyncState,
+    error: PluginError,
+    moment: datetime,
+    pages: int,
+    cursor: str | None = None,
+    generation: int = 0,
+) -> SyncRun:
+    """Save the state after ``error``; the cursor of an interrupted listing (and the generation
+    its stored pages carry) is kept so the next run resumes."""
+    policy = policy_for(error.code)
+    failures = state.failures + (1 if policy.counts_as_failure else 0)
+    status = error_status(error)
+    values = {
+        "status": status,
+        "cursor": cursor,
+        "generation": generation if cursor is not None else state.generation,
+        "failures": failures,
+        "next_attempt_at": iso(backoff(ctx, error, max(1, failures), moment)),
+        "code": error.code.value,
+        "error": error.message[:500],
+        "now": iso(moment),
+    }  # fmt: skip
+    await ctx.writer.run(state_unit(library.id, instance.id, values), label="wanted.failed")
+    log.warning(
+        "wanted.sync_failed",
+        library=library.slug,
+        plugin=instance.name,
+        code=error.code.value,
+        status=status,
+        error=error.message,
+    )
+    return SyncRun(
+        library.slug, instance.name, status, pages, 0, 0, False, error.code.value, error.message
+    )

@@ -1,0 +1,111 @@
+"""Which library a sync/recommendation run serves, and which catalog titles belong to it.
+
+A library resolves by slug to its row; an instance serves it when it is enabled and scoped to it
+(or to all libraries). A catalog title belongs to a library when an enabled provider instance in
+the library's scope serves the title's site and the title's kind is the library's (``movies`` →
+``movie``, otherwise ``series``) — the rule Torznab uses (``torznab/query.py`` ``_SCOPE_SQL``).
+Nothing resolves → nothing is written (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from anibridge_like.storage.database import ReaderPool
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRow:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    languages: tuple[str, ...]
+
+    @property
+    def title_kind(self) -> str:
+        return "movie" if self.kind == "movies" else "series"
+
+
+def _library(row: Any) -> LibraryRow:
+    return LibraryRow(
+        id=int(row["id"]),
+        slug=str(row["slug"]),
+        name=str(row["name"]),
+        kind=str(row["kind"]),
+        languages=tuple(json.loads(row["languages"] or "[]")),
+    )
+
+
+async def library_by_slug(
+    readers: ReaderPool | aiosqlite.Connection, slug: str
+) -> LibraryRow | None:
+    sql = "SELECT id, slug, name, kind, languages FROM libraries WHERE slug = ?"
+    if isinstance(readers, ReaderPool):
+        row = await readers.fetchone(sql, (slug,))
+    else:
+        rows = list(await readers.execute_fetchall(sql, (slug,)))
+        row = rows[0] if rows else None
+    return None if row is None else _library(row)
+
+
+IN_SCOPE = (
+    "(p.all_libraries = 1 OR EXISTS (SELECT 1 FROM plugin_instance_libraries s"
+    " WHERE s.instance_id = p.id AND s.library_id = {library}))"
+)
+"""SQL: plugin instance ``p`` serves library ``{library}`` (an expression)."""
+
+
+async def instances_serving(readers: ReaderPool, library_id: int, kind: str) -> list[str]:
+    """Names of the enabled ``kind`` instances serving the library, by name."""
+    rows = await readers.fetchall(
+        "SELECT p.name FROM plugin_instances p WHERE p.kind = ? AND p.enabled = 1 AND "
+        + IN_SCOPE.format(library="?")
+        + " ORDER BY p.name",
+        (kind, library_id),
+    )
+    return [str(r[0]) for r in rows]
+
+
+LIBRARY_TITLES = (
+    "SELECT t.id FROM titles t WHERE t.gone = 0 AND t.kind = :title_kind AND t.site IN ("
+    " SELECT p.site FROM plugin_instances p WHERE p.kind = 'provider' AND p.enabled = 1"
+    " AND p.site IS NOT NULL AND " + IN_SCOPE.format(library=":library") + ")"
+)
+"""SQL: ids of the live catalog titles of library ``:library`` (``:title_kind`` its title kind)."""
+
+TRUSTED = "('confirmed', 'high')"
+
+RESOLVE_IDS = (
+    "SELECT DISTINCT r.key AS key, sm.title_id AS title_id FROM json_each(:refs) j"
+    " CROSS JOIN (SELECT json_extract(j.value, '$.key') AS key,"
+    "   json_extract(j.value, '$.tvdb') AS tvdb, json_extract(j.value, '$.tmdb') AS tmdb,"
+    "   json_extract(j.value, '$.imdb') AS imdb, json_extract(j.value, '$.anilist') AS anilist,"
+    "   json_extract(j.value, '$.mal') AS mal) r"
+    " JOIN series_mappings sm ON sm.status IN " + TRUSTED + " AND ("
+    "   sm.tvdb_id = r.tvdb OR sm.tmdb_id = r.tmdb OR sm.imdb_id = r.imdb"
+    "   OR sm.anilist_id = r.anilist OR sm.mal_id = r.mal)"
+    " WHERE sm.title_id IN (" + LIBRARY_TITLES + ")"
+)
+"""SQL: ``(key, title_id)`` for every reference in ``:refs`` (JSON list of ``{key, tvdb, tmdb,
+imdb, anilist, mal}``) and every trusted-mapped title of the library its ids resolve to."""
+
+
+def resolve_refs(
+    conn: sqlite3.Connection, library: LibraryRow, refs: list[dict[str, Any]]
+) -> dict[Any, list[int]]:
+    """Key → the library's catalog title ids (every one its ids resolve to); raw connection."""
+    if not refs:
+        return {}
+    out: dict[Any, list[int]] = {}
+    params = {"refs": json.dumps(refs), "library": library.id, "title_kind": library.title_kind}
+    for key, title_id in conn.execute(RESOLVE_IDS, params):
+        out.setdefault(key, []).append(int(title_id))
+    for ids in out.values():
+        ids.sort()
+    return out
