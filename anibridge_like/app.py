@@ -29,6 +29,7 @@ from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.migrate import apply_migrations
 from anibridge_like.storage.writer import Writer
+from anibridge_like.sync.service import WantedService
 
 log = structlog.get_logger(__name__)
 
@@ -36,9 +37,12 @@ log = structlog.get_logger(__name__)
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
     from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.api.recommendations import routes as recommendation_routes
+    from anibridge_like.api.wanted import routes as wanted_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
-    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes]
+    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes,
+            *wanted_routes, *recommendation_routes]  # fmt: skip
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -97,6 +101,7 @@ def create_app(
                 scheduler=scheduler,
             )
             app.state.ctx = ctx
+            ctx.services["wanted"] = await stack.enter_async_context(WantedService(ctx))
             if start_services:
                 await _start_services(ctx, stack)
             log.info(

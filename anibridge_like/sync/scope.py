@@ -82,11 +82,11 @@ LIBRARY_TITLES = (
 TRUSTED = "('confirmed', 'high')"
 
 RESOLVE_IDS = (
-    "SELECT DISTINCT r.key AS key, sm.title_id AS title_id FROM json_each(:refs) j"
-    " CROSS JOIN (SELECT json_extract(j.value, '$.key') AS key,"
-    "   json_extract(j.value, '$.tvdb') AS tvdb, json_extract(j.value, '$.tmdb') AS tmdb,"
-    "   json_extract(j.value, '$.imdb') AS imdb, json_extract(j.value, '$.anilist') AS anilist,"
-    "   json_extract(j.value, '$.mal') AS mal) r"
+    "SELECT DISTINCT r.key AS key, sm.title_id AS title_id FROM (SELECT"
+    " json_extract(value, '$.key') AS key, json_extract(value, '$.tvdb') AS tvdb,"
+    " json_extract(value, '$.tmdb') AS tmdb, json_extract(value, '$.imdb') AS imdb,"
+    " json_extract(value, '$.anilist') AS anilist, json_extract(value, '$.mal') AS mal"
+    " FROM json_each(:refs)) r"
     " JOIN series_mappings sm ON sm.status IN " + TRUSTED + " AND ("
     "   sm.tvdb_id = r.tvdb OR sm.tmdb_id = r.tmdb OR sm.imdb_id = r.imdb"
     "   OR sm.anilist_id = r.anilist OR sm.mal_id = r.mal)"
