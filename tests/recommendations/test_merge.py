@@ -34,7 +34,7 @@ def catalog() -> Catalog:
     return Catalog(
         ready=("aw", "sto", "mk"),
         shows=[
-            Show("aniworld", "frieren", "Frieren", eps(3, "de_dub") + [Ep(2, 1, {"de_sub": ts(9)})],
+            Show("aniworld", "frieren", "Frieren", [*eps(3, "de_dub"), Ep(2, 1, {"de_sub": ts(9)})],
                  mapping={"tvdb_id": 424536}),
             Show("aniworld", "frieren-s2", "Frieren S2", eps(2, "de_sub"),
                  mapping={"tvdb_id": 424536}),
