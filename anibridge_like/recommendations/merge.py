@@ -7,7 +7,7 @@ canonical work, filtered and annotated — all reads in one reader hop.
 * **dropped** when dismissed (:func:`dismiss_unit`, every instance at once) or when none of the
   work's catalog titles has an episode in one of the library's languages;
 * **owned** works are marked, not dropped (:func:`~anibridge_like.recommendations.refresh.
-  owned_title_ids`);
+  owned_works`);
 * each item is annotated with its available languages (the library's, in its order of
   preference) and its episode count per language.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 import aiosqlite
 
-from anibridge_like.recommendations.refresh import owned_title_ids
+from anibridge_like.recommendations.refresh import owned_works
 from anibridge_like.sync.scope import IN_SCOPE, LibraryRow
 
 _ROWS = (
@@ -94,7 +94,7 @@ def merge_rows(rows: list[Any]) -> list[Merged]:
 def library_recommendations(conn: sqlite3.Connection, library: LibraryRow) -> dict[str, Any]:
     """The ``GET …/recommendations`` body (runs on a reader's thread)."""
     rows = conn.execute(_ROWS, {"library": library.id}).fetchall()
-    owned = owned_title_ids(conn, library.id)
+    owned = owned_works(conn, library.id)
     items: list[dict[str, Any]] = []
     for work in merge_rows(rows):
         counts = dict(conn.execute(_AVAILABILITY, (json.dumps(sorted(work.title_ids)),)))
@@ -109,7 +109,7 @@ def library_recommendations(conn: sqlite3.Connection, library: LibraryRow) -> di
                 "score": work.score,
                 "reason": " · ".join(work.reasons),
                 "based_on": work.based_on,
-                "owned": bool(work.title_ids & owned),
+                "owned": work.work_id in owned,
                 "available_languages": languages,
                 "episodes": {lang: counts[lang] for lang in languages},
                 "title_ids": sorted(work.title_ids),

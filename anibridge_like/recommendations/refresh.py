@@ -3,9 +3,10 @@ the library's canonical works → stored (replacing the instance's previous list
 
 Seeds are the library's list entries that are not dropped or removed (wanted, watching,
 completed …, each with the ids its linked catalog titles add, so a Sonarr entry gains its AniList
-id) and the titles it owns (:func:`owned_title_ids`). A candidate is kept only when its ids
+id) and the works it owns (:func:`owned_works`). A candidate is kept only when its ids
 resolve to a trusted-mapped, live catalog title of the library; its **work id** is the canonical
-key of those titles (TVDB for series, TMDB for movies, then IMDb, AniList, MAL: ``tvdb:81797``),
+key of those titles (TVDB, else TMDB, IMDb, AniList, MAL: ``tvdb:81797``, the media-server
+engine's keys),
 so the same work suggested by two instances under different external ids merges. A failed
 refresh keeps the previous list (served as cached) and records the error.
 """
@@ -50,13 +51,29 @@ _SEEDS = (
 )
 
 
-def owned_title_ids(conn: sqlite3.Connection, library_id: int) -> set[int]:
-    """Catalog titles of the library the user owns on a media server.
+def owned_works(conn: sqlite3.Connection, library_id: int) -> set[str]:
+    """Canonical works of the library the user owns on a media server.
 
-    Ownership comes from the media-server engine (issue 12), whose tables are not part of this
-    schema yet: until they are, nobody owns anything, so owned seeds add nothing and no
-    recommendation is marked owned. This is the one place to read them from."""
-    return set()
+    Ownership is the media-server engine's (issue 12: ``media_ownership``, keyed by the same
+    work ids). Until its migration is part of the schema this reads nothing, so owned seeds add
+    nothing and no recommendation is marked owned; this is the one place that reads it."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'media_ownership'"
+    ).fetchone()
+    if exists is None:
+        return set()
+    rows = conn.execute(
+        "SELECT DISTINCT work FROM media_ownership WHERE library_id = ? AND state = 'owned'",
+        (library_id,),
+    )
+    return {str(r[0]) for r in rows}
+
+
+_OWNED_IDS = (
+    "SELECT sm.canonical_title, t.title, sm.tvdb_id, sm.tmdb_id, sm.imdb_id, sm.anilist_id,"
+    " sm.mal_id FROM series_mappings sm JOIN titles t ON t.id = sm.title_id"
+    " WHERE sm.status IN ('confirmed', 'high') AND sm.{column} = ? LIMIT 1"
+)
 
 
 def _ids(row: Any) -> ExternalIds:
@@ -84,25 +101,27 @@ def load_seeds(conn: sqlite3.Connection, library: LibraryRow) -> list[Seed]:
         seen.add(key)
         origin: SeedOrigin = "completed" if r[1] == "completed" else "wanted"
         seeds.append(Seed(ids, str(r[0]), origin))
-    owned = owned_title_ids(conn, library.id)
-    if owned:
-        for r in conn.execute(
-            "SELECT t.title, sm.tvdb_id, sm.tmdb_id, sm.imdb_id, sm.anilist_id, sm.mal_id"
-            " FROM titles t JOIN series_mappings sm ON sm.title_id = t.id"
-            " WHERE t.id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(owned)),),
-        ):
-            seeds.append(Seed(_ids(tuple(r[1:6])), str(r[0]), "owned"))
+    for work in sorted(owned_works(conn, library.id)):
+        namespace, _, value = work.partition(":")
+        if namespace not in _WORK_ORDER:
+            continue
+        row = conn.execute(
+            _OWNED_IDS.format(column=f"{namespace}_id"),
+            (value if namespace == "imdb" else int(value),),
+        ).fetchone()
+        if row is not None:
+            seeds.append(Seed(_ids(tuple(row[2:7])), str(row[0] or row[1]), "owned"))
     return seeds
 
 
-_WORK_ORDER = {"series": ("tvdb", "tmdb", "imdb", "anilist", "mal"),
-               "movie": ("tmdb", "imdb", "tvdb", "anilist", "mal")}  # fmt: skip
+_WORK_ORDER = ("tvdb", "tmdb", "imdb", "anilist", "mal")
+"""Namespaces of a work id, first present wins — the media-server engine's order
+(``tvdb`` > ``tmdb`` > ``imdb``), AniList and MAL after them."""
 
 
-def work_id(kind: str, ids: dict[str, Any]) -> str | None:
-    """The canonical key of a mapped title (``tvdb:…`` for series, ``tmdb:…`` for movies)."""
-    for namespace in _WORK_ORDER["movie" if kind == "movie" else "series"]:
+def work_id(ids: dict[str, Any]) -> str | None:
+    """The canonical key of a mapped title (``tvdb:81797``, ``tmdb:603``, ``imdb:tt0133093`` …)."""
+    for namespace in _WORK_ORDER:
         if ids.get(namespace) is not None:
             return f"{namespace}:{ids[namespace]}"
     return None
@@ -130,7 +149,7 @@ def resolve(
         (json.dumps(every),),
     ):
         ids = dict(zip(("tvdb", "tmdb", "imdb", "anilist", "mal"), r[2:7], strict=True))
-        key = work_id(r[1], ids)
+        key = work_id(ids)
         if key is not None:
             keys[int(r[0])] = key
     out: list[Resolved] = []
@@ -143,7 +162,7 @@ def resolve(
 
 def _work_rank(key: str) -> tuple[int, str]:
     namespace = key.partition(":")[0]
-    return (_WORK_ORDER["series"].index(namespace), key)
+    return (_WORK_ORDER.index(namespace), key)
 
 
 @dataclass(frozen=True, slots=True)

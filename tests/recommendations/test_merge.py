@@ -192,3 +192,31 @@ async def test_refresh_conflicts_only_when_every_instance_runs(settings: Setting
         missing = await client.post("/api/v1/libraries/nope/recommendations/refresh", headers=KEY)
         assert missing.status_code == 404
         assert (await client.get("/api/v1/libraries/anime/recommendations")).status_code == 401
+
+
+async def test_owned_works_are_marked_not_dropped_and_seed(settings: Settings) -> None:
+    async with running_app(settings, catalog(), PLUGINS) as (ctx, client):
+        await setup(ctx)
+
+        async def own(conn: aiosqlite.Connection) -> None:
+            # the media-server engine's table (issue 12); created here while it is not merged
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS media_ownership (library_id INTEGER NOT NULL,"
+                " work TEXT NOT NULL, season INTEGER NOT NULL, episode INTEGER NOT NULL,"
+                " instance_id INTEGER NOT NULL, state TEXT NOT NULL, path TEXT,"
+                " generation INTEGER NOT NULL, updated_at TEXT NOT NULL,"
+                " PRIMARY KEY (library_id, work, season, episode, instance_id))"
+            )
+            await conn.execute(
+                "INSERT INTO media_ownership(library_id, work, season, episode, instance_id,"
+                " state, generation, updated_at) SELECT l.id, 'tvdb:888', 1, 1, p.id, 'owned',"
+                " 1, '2026-11-20' FROM libraries l, plugin_instances p"
+                " WHERE l.slug = 'anime' AND p.name = 'aw'"
+            )
+
+        await ctx.writer.run(own)
+        body = await refresh_all(client, ctx)
+        owned = {i["work_id"]: i["owned"] for i in body["recommendations"]}
+        assert owned == {"tvdb:424536": False, "tvdb:888": True}
+        seeds = {s.title: s for s in REC_CALLS[-1][2]}
+        assert seeds["Dungeon"].origin == "owned" and seeds["Dungeon"].ids.anilist == 8888
