@@ -9,12 +9,15 @@ context and answered ``900`` at HTTP 200 — never a 5xx from a bug.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from anibridge_like.catalog.state import iso, utcnow
+from anibridge_like.settings import Settings
 from anibridge_like.torznab.access import Library, libraries_of, select_libraries
 from anibridge_like.torznab.caps import render_caps
 from anibridge_like.torznab.errors import TorznabError, error_response, unknown_error_response
@@ -25,6 +28,11 @@ from anibridge_like.torznab.search import search
 log = structlog.get_logger(__name__)
 
 SERVER_TITLE = "anibridge-like"
+
+
+def wanted_since(settings: Settings) -> str | None:
+    """Releases of wanted titles newer than this lead the no-query feed."""
+    return iso(utcnow() - timedelta(hours=settings.wanted_rss_recent_hours))
 
 
 def _title(libraries: list[Library], slug: str | None) -> str:
@@ -45,7 +53,7 @@ async def _answer(request: Request, slug: str | None) -> Response:
         return Response(render_caps(title, tuple(libraries)), media_type=XML_MEDIA_TYPE)
     started = time.perf_counter()
     async with ctx.readers.connection() as conn:
-        releases = await search(conn, libraries, params)
+        releases = await search(conn, libraries, params, wanted_since(ctx.settings))
     link = str(request.url.replace(query=""))
     body = render_feed(title, link, releases)
     log.debug(
