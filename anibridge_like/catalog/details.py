@@ -6,9 +6,11 @@
     workers  detail_concurrency × fetch_detail (retried per policy) ──► Channel(detail_queue_size)
     persister  coalesced ≤ detail_batch_size outcomes ──► one writer unit each (episodes.py)
 
-Due titles, in this order: never fetched or changed by the listing (``pending``), then failed or
-refresh-due ones (``detail_next_at`` passed). Nothing is loaded whole: the feeder pages through
-ids, the channels are bounded, results are persisted as they complete.
+Due titles, in this order: wanted ones (:mod:`anibridge_like.sync.priority`; also due when their
+details are older than ``wanted_refresh_hours``), never fetched or changed by the listing
+(``pending``), then failed or refresh-due ones (``detail_next_at`` passed). Nothing is loaded
+whole: the feeder pages through ids, the channels are bounded, results are persisted as they
+complete.
 
 One title's failure is that title's: it is counted, its next attempt is set by backoff, and the
 stage goes on. The stage itself fails when more than ``max_failed_share`` of the site's live
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -51,12 +53,27 @@ from anibridge_like.catalog.state import (
     write_stage,
 )
 from anibridge_like.plugins.errors import PluginError
+from anibridge_like.sync.priority import WANTED_TITLE
 
 _PAGE = 500
+_WANTED_DUE = (
+    "(s.detail_status = 'ok' AND s.detail_ok_at <= :wanted_cutoff AND "
+    + WANTED_TITLE.format(title="t.id")
+    + ")"
+)
+"""A wanted title whose details are older than ``wanted_refresh_hours`` (anibridge_like.sync)."""
 _DUE_FILTER = {
+    "wanted": "(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff OR "
+    + _WANTED_DUE[1:-1]
+    + ") AND "
+    + WANTED_TITLE.format(title="t.id"),
     "pending": "s.detail_status = 'pending'",
-    "due": "s.detail_status <> 'pending' AND s.detail_next_at <= :cutoff",
+    "due": f"s.detail_status <> 'pending' AND (s.detail_next_at <= :cutoff OR {_WANTED_DUE})",
 }
+
+
+def _wanted_cutoff(run: InstanceRun, now: datetime) -> str | None:
+    return iso(now - timedelta(hours=run.settings.wanted_refresh_hours))
 
 
 class _Stop(Exception):
@@ -90,11 +107,12 @@ class DetailStage:
             state = await read_stage(conn, run.spec.name, self.name)
             rows = await conn.execute_fetchall(
                 "SELECT COUNT(*),"
-                " SUM(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff),"
+                " SUM(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff"
+                f" OR {_WANTED_DUE}),"
                 " SUM(s.detail_status = 'failed' AND s.detail_next_at > :cutoff)"
                 " FROM titles t JOIN title_state s ON s.title_id = t.id"
                 " WHERE t.site = :site AND t.gone = 0",
-                {"site": run.site, "cutoff": cutoff},
+                {"site": run.site, "cutoff": cutoff, "wanted_cutoff": _wanted_cutoff(run, now)},
             )
         catalog, due, failing = (int(v or 0) for v in list(rows)[0])
         total = due
@@ -159,8 +177,10 @@ class DetailStage:
     async def _feed(
         self, run: InstanceRun, work: Channel[tuple[int, str, int]], cutoff: str | None
     ) -> None:
+        wanted_cutoff = _wanted_cutoff(run, utcnow())
+        fed: set[int] = set()  # wanted titles go first, then are skipped by the later passes
         try:
-            for which in ("pending", "due"):
+            for which in ("wanted", "pending", "due"):
                 last = 0
                 while True:
                     rows = await fetch_named(
@@ -169,9 +189,19 @@ class DetailStage:
                         " JOIN title_state s ON s.title_id = t.id"
                         f" WHERE t.site = :site AND t.gone = 0 AND t.id > :last"
                         f" AND {_DUE_FILTER[which]} ORDER BY t.id LIMIT :n",
-                        {"site": run.site, "last": last, "cutoff": cutoff, "n": _PAGE},
+                        {
+                            "site": run.site,
+                            "last": last,
+                            "cutoff": cutoff,
+                            "n": _PAGE,
+                            "wanted_cutoff": wanted_cutoff,
+                        },
                     )
                     for row in rows:
+                        if which == "wanted":
+                            fed.add(int(row[0]))
+                        elif int(row[0]) in fed:
+                            continue
                         await work.put((int(row[0]), str(row[1]), int(row[2])))
                     if len(rows) < _PAGE:
                         break
