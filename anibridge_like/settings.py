@@ -156,8 +156,8 @@ class Settings(BaseSettings):
     wanted_refresh_hours: float = Field(
         6.0,
         gt=0,
-        description="Details of wanted titles are refetched when older than this (shorter "
-        "than `detail_refresh_hours`), and they are fetched and mapped before other titles.",
+        description="Details of wanted titles are refetched when older than this (a catalog "
+        "run is scheduled then), and they are fetched and mapped before other titles.",
     )
     wanted_rss_recent_hours: float = Field(
         168.0,

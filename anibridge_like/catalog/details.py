@@ -76,6 +76,21 @@ def _wanted_cutoff(run: InstanceRun, now: datetime) -> str | None:
     return iso(now - timedelta(hours=run.settings.wanted_refresh_hours))
 
 
+async def _next_wanted_refresh(run: InstanceRun) -> datetime | None:
+    """When the site's first wanted title becomes due again (a run is asked for then)."""
+    rows = await fetch_named(
+        run.readers,
+        "SELECT MIN(s.detail_ok_at) FROM titles t JOIN title_state s ON s.title_id = t.id"
+        " WHERE t.site = :site AND t.gone = 0 AND s.detail_status = 'ok' AND "
+        + WANTED_TITLE.format(title="t.id"),
+        {"site": run.site},
+    )
+    oldest = parse_iso(rows[0][0]) if rows and rows[0][0] else None
+    if oldest is None:
+        return None
+    return oldest + timedelta(hours=run.settings.wanted_refresh_hours)
+
+
 class _Stop(Exception):
     """Tells feeder and workers that the stage stops early."""
 
@@ -171,7 +186,8 @@ class DetailStage:
         if progress.status != StageStatus.READY:
             progress.start(total=0)
             progress.finish(StageStatus.READY)
-        return StageResult(StageStatus.READY, skipped=True)
+        wanted_at = await _next_wanted_refresh(run)
+        return StageResult(StageStatus.READY, skipped=True, next_attempt_at=wanted_at)
 
     # ---- tasks ---------------------------------------------------------------------------
     async def _feed(
@@ -379,6 +395,11 @@ class DetailStage:
             )
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
+        wanted_at = await _next_wanted_refresh(run)
+        if wanted_at is not None and (
+            tally.earliest_retry is None or wanted_at < tally.earliest_retry
+        ):
+            tally.earliest_retry = wanted_at
 
         stamp = now_iso()
         await write_stage(

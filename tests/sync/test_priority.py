@@ -68,7 +68,11 @@ async def test_wanted_titles_are_fetched_first_and_refreshed_sooner(cenv: Env) -
     slugs = site.catalog.slugs
     wanted = [slugs[25], slugs[17]]
     await want(env, wanted)
-    await env.refresh("mem", stages=[DetailStage()])
+    results = await env.refresh("mem", stages=[DetailStage()])
+    # a catalog run is asked for when the first wanted title is due again
+    asked = results["detail"].next_attempt_at
+    assert asked is not None
+    assert timedelta(hours=5.9) < asked - utcnow() <= timedelta(hours=6)
     order = fetched(site)
     assert len(order) == 30 and set(order[:2]) == set(wanted)
     assert order[2:] == [s for s in order[2:] if s not in wanted]
@@ -79,6 +83,9 @@ async def test_wanted_titles_are_fetched_first_and_refreshed_sooner(cenv: Env) -
     site.calls.clear()
     await env.refresh("mem", stages=[DetailStage()])
     assert sorted(fetched(site)) == sorted(wanted)
+    site.calls.clear()
+    nothing = await env.refresh("mem", stages=[DetailStage()])
+    assert fetched(site) == [] and nothing["detail"].next_attempt_at is not None
 
 
 async def test_completed_entries_are_not_prioritised(cenv: Env) -> None:
