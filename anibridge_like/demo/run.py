@@ -105,6 +105,7 @@ def _demo_key(directory: Path) -> str:
 async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
     from anibridge_like.app import create_app
     from anibridge_like.demo.metadata import metadata_apps
+    from anibridge_like.demo.wanted import wanted_services
 
     registry = Registry()
     demo_dir = settings.data_dir / "demo"
@@ -120,6 +121,8 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
         for name, service in metadata_apps(catalogs).items():
             url = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
+        for wanted in wanted_services(catalogs):
+            extra += wanted.seed_entries(await serve_loopback(wanted.app, stack, wanted.name))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
             update={"data_dir": demo_dir, "api_key": SecretStr(key)}

@@ -1,0 +1,80 @@
+"""Demo wanted lists and recommendations: a fake Sonarr whose series are part of the demo
+catalogs, and a fake AniList with a user's list and recommendations over the demo anime.
+
+:func:`wanted_services` returns the fake apps with the seed entries of the instances pointing at
+them (``demo-sonarr`` sync for the anime and series libraries, ``demo-anilist`` sync and
+``demo-anilist-recs`` recommendations for anime).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from anibridge_like.demo.anilist_lists import from_catalogs
+from anibridge_like.demo.arr import FakeArr, entries_from_catalogs
+from anibridge_like.demo.catalog import GeneratedCatalog
+
+DEMO_SONARR_KEY = "demo-sonarr-key"
+DEMO_ANILIST_USER = "demo"
+
+
+@dataclass(frozen=True)
+class WantedService:
+    name: str
+    app: ASGIApp
+    entries: tuple[dict[str, Any], ...]
+    """Seed plugin entries, ``{url}`` standing for the fake's base URL."""
+
+    def seed_entries(self, url: str) -> list[dict[str, Any]]:
+        out = []
+        for entry in self.entries:
+            config = {k: (v.format(url=url) if isinstance(v, str) else v)
+                      for k, v in entry["config"].items()}  # fmt: skip
+            out.append({**entry, "config": config})
+        return out
+
+
+def wanted_services(catalogs: Mapping[str, GeneratedCatalog]) -> list[WantedService]:
+    series = [catalogs[s] for s in ("aniworld", "sto") if s in catalogs]
+    anime = [catalogs[s] for s in ("aniworld",) if s in catalogs]
+    sonarr = FakeArr("Sonarr", DEMO_SONARR_KEY, entries_from_catalogs(series, "Sonarr"))
+    anilist = from_catalogs(anime, DEMO_ANILIST_USER)
+    return [
+        WantedService(
+            "sonarr",
+            sonarr.app,
+            (
+                {
+                    "name": "demo-sonarr",
+                    "implementation": "sonarr",
+                    "kind": "sync",
+                    "libraries": ["anime", "series"],
+                    "config": {"base_url": "{url}", "api_key": DEMO_SONARR_KEY},
+                },
+            ),
+        ),
+        WantedService(
+            "anilist-lists",
+            anilist.app,
+            (
+                {
+                    "name": "demo-anilist",
+                    "implementation": "anilist",
+                    "kind": "sync",
+                    "libraries": ["anime"],
+                    "config": {"base_url": "{url}", "username": DEMO_ANILIST_USER},
+                },
+                {
+                    "name": "demo-anilist-recs",
+                    "implementation": "anilist",
+                    "kind": "recommendation",
+                    "libraries": ["anime"],
+                    "config": {"base_url": "{url}"},
+                },
+            ),
+        ),
+    ]
