@@ -170,7 +170,7 @@ class RefreshRun:
     library: str
     instance: str
     status: str
-    """ok | failed | skipped."""
+    """ok | failed | skipped | dry_run."""
     candidates: int = 0
     kept: int = 0
     error: str | None = None
@@ -226,9 +226,15 @@ def _store_unit(
 
 
 async def refresh_instance(
-    ctx: AppContext, instance_name: str, library_slug: str, *, now: datetime | None = None
+    ctx: AppContext,
+    instance_name: str,
+    library_slug: str,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
 ) -> RefreshRun:
-    """Refresh one instance's recommendations for one library; never raises for the plugin."""
+    """Refresh one instance's recommendations for one library; never raises for the plugin.
+    With ``dry_run`` the plugin is asked and its candidates resolved, nothing is written."""
     stamp = iso(now or utcnow()) or ""
     library = await library_by_slug(ctx.readers, library_slug)
     instance = await find_instance(ctx, instance_name, "recommendation")
@@ -251,12 +257,17 @@ async def refresh_instance(
     else:
         async with ctx.readers.connection() as conn:
             resolved = await run_sync(conn, resolve, library, candidates)
+        if dry_run:
+            kept = len({r.work_id for r in resolved})
+            return RefreshRun(library.slug, instance.name, "dry_run", len(candidates), kept)
         unit = _store_unit(library.id, instance.id, resolved, len(candidates), stamp, None)
         await ctx.writer.run(unit, label="recommendations.store")
         kept = len({r.work_id for r in resolved})
         bound.info("recommendations.refreshed", seeds=len(seeds), candidates=len(candidates),
                    kept=kept)  # fmt: skip
         return RefreshRun(library.slug, instance.name, "ok", len(candidates), kept)
+    if dry_run:
+        return RefreshRun(library.slug, instance.name, "failed", error=message)
     unit = _store_unit(library.id, instance.id, None, 0, stamp, message[:500])
     await ctx.writer.run(unit, label="recommendations.failed")
     bound.warning("recommendations.failed", error=message)

@@ -216,3 +216,72 @@ async def _failed(
     return SyncRun(
         library.slug, instance.name, status, pages, 0, 0, False, error.code.value, error.message
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPreview:
+    """What a sync would change (a dry run: the plugin is called, nothing is written)."""
+
+    library: str
+    instance: str
+    listed: int = 0
+    new: list[str] | None = None
+    changed: list[str] | None = None
+    """Entries whose list status, title or ids differ from the stored ones."""
+    removed: list[str] | None = None
+    """Stored entries the listing no longer has (only when it is complete)."""
+    complete: bool = False
+    error: str | None = None
+
+
+async def preview_sync(ctx: AppContext, instance_name: str, library_slug: str) -> SyncPreview:
+    """List the whole list from the start and compare it with the stored entries."""
+    library = await library_by_slug(ctx.readers, library_slug)
+    instance = await find_instance(ctx, instance_name, "sync")
+    if library is None or instance is None or not in_scope(instance, library):
+        return SyncPreview(library_slug, instance_name, error="not in scope")
+    stored = {
+        r[0]: tuple(r[1:])
+        for r in await ctx.readers.fetchall(
+            "SELECT external_id, list_status, title, tvdb_id, tmdb_id, imdb_id, anilist_id,"
+            " mal_id FROM wanted_items WHERE library_id = ? AND instance_id = ?"
+            " AND removed_at IS NULL",
+            (library.id, instance.id),
+        )
+    }
+    listed: dict[str, tuple[object, ...]] = {}
+    cursor: str | None = None
+    complete = False
+    error: str | None = None
+    try:
+        plugin: SyncPlugin = build_plugin(ctx.registry, instance, ctx.http)
+        sync_ctx = SyncContext(library.slug, library.name, library.kind, instance.name)
+        for _ in range(ctx.settings.wanted_sync_max_pages):
+            result = await plugin.sync(sync_ctx, cursor)
+            for item in result.items:
+                ids = item.ids
+                listed[item.external_id] = (
+                    item.list_status, item.title, ids.tvdb, ids.tmdb, ids.imdb, ids.anilist,
+                    ids.mal,
+                )  # fmt: skip
+            if result.error is not None:
+                error = f"{result.error.code.value}: {result.error.message}"
+                break
+            if not result.has_more or result.next_cursor in (None, cursor):
+                complete = not result.has_more
+                break
+            cursor = result.next_cursor
+    except PluginError as raised:
+        error = f"{raised.code.value}: {raised.message}"
+    except Exception as exc:  # the plugin-call boundary
+        error = f"{ErrorCode.UPSTREAM.value}: {exc!r}"
+    return SyncPreview(
+        library.slug,
+        instance.name,
+        listed=len(listed),
+        new=sorted(set(listed) - set(stored)),
+        changed=sorted(k for k in set(listed) & set(stored) if listed[k] != stored[k]),
+        removed=sorted(set(stored) - set(listed)) if complete else [],
+        complete=complete,
+        error=error,
+    )

@@ -220,3 +220,12 @@ async def test_owned_works_are_marked_not_dropped_and_seed(settings: Settings) -
         assert owned == {"tvdb:424536": False, "tvdb:888": True}
         seeds = {s.title: s for s in REC_CALLS[-1][2]}
         assert seeds["Dungeon"].origin == "owned" and seeds["Dungeon"].ids.anilist == 8888
+
+
+async def test_dry_run_resolves_without_writing(settings: Settings) -> None:
+    async with running_app(settings, catalog(), PLUGINS) as (ctx, _):
+        await setup(ctx)
+        run = await refresh_instance(ctx, "recs-a", "anime", dry_run=True)
+        assert (run.status, run.candidates, run.kept) == ("dry_run", 4, 3)
+        assert await ctx.readers.fetchall("SELECT * FROM recommendations") == []
+        assert await ctx.readers.fetchall("SELECT * FROM recommendation_runs") == []

@@ -13,7 +13,7 @@ from anibridge_like.context import AppContext
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.sync import ExternalIds, SyncResult, WantedItem
 from anibridge_like.settings import Settings
-from anibridge_like.sync.runner import sync_instance
+from anibridge_like.sync.runner import preview_sync, sync_instance
 from tests.sync.support import CALLS, PLANS, running_app, script
 from tests.torznab.conftest import Catalog, Ep, Show, ts
 
@@ -244,3 +244,24 @@ async def test_two_instances_of_one_implementation_side_by_side(settings: Settin
         assert {(c[0], c[1].library_slug) for c in CALLS} == {
             ("p-alice", "anime"), ("p-bob", "anime"), ("p-bob", "series"), ("p-tv", "series"),
         }  # fmt: skip
+
+
+async def test_preview_shows_the_change_and_writes_nothing(settings: Settings) -> None:
+    async with running_app(settings, catalog(), [script("a", "p", ["anime"])]) as (ctx, _):
+        PLANS["p"] = [
+            SyncResult([item(1), item(2)]),
+            SyncResult([item(2, "completed"), item(3)], next_cursor="n", has_more=True),
+            SyncResult([]),
+        ]
+        await sync_instance(ctx, "a", "anime", now=NOW)
+        before = await rows(ctx, "SELECT * FROM wanted_items ORDER BY id")
+        state_before = await state(ctx)
+        preview = await preview_sync(ctx, "a", "anime")
+        assert (preview.listed, preview.complete) == (2, True)
+        assert (preview.new, preview.changed, preview.removed) == (
+            ["tvdb:3"],
+            ["tvdb:2"],
+            ["tvdb:1"],
+        )
+        assert await rows(ctx, "SELECT * FROM wanted_items ORDER BY id") == before
+        assert await state(ctx) == state_before
