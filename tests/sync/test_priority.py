@@ -10,7 +10,9 @@ import aiosqlite
 import httpx
 import pytest
 
+from anibridge_like.catalog.channel import Channel, EndOfStream
 from anibridge_like.catalog.details import DetailStage
+from anibridge_like.catalog.enrichment import CanonicalEnrichment
 from anibridge_like.catalog.state import iso, utcnow
 from anibridge_like.catalog.titles import TitleStage
 from anibridge_like.demo.catalog import GeneratedCatalog
@@ -97,3 +99,27 @@ async def test_completed_entries_are_not_prioritised(cenv: Env) -> None:
     await want(env, [site.catalog.slugs[9]], status="completed")
     await env.refresh("mem", stages=[DetailStage()])
     assert fetched(site)[0] != site.catalog.slugs[9]
+
+
+async def test_canonical_feeder_hands_wanted_titles_over_first(cenv: Env) -> None:
+    env = cenv
+    site = register_site("mem", GeneratedCatalog("aniworld", 150, seed=5), page_size=50)
+    await env.add_instance("mem", "mem")
+    await env.refresh("mem", stages=[TitleStage(), DetailStage()])
+    wanted = [site.catalog.slugs[140], site.catalog.slugs[120]]
+    await want(env, wanted)
+    ids = {
+        r["slug"]: r["id"] for r in await env.rows("SELECT id, slug FROM titles WHERE site = 'mem'")
+    }
+    chunks: Channel[list[int]] = Channel(10, name="test")
+    run = await env.make_run("mem")
+    await CanonicalEnrichment()._feed(run, chunks, iso(utcnow()))
+    fed: list[list[int]] = []
+    while True:
+        try:
+            fed.append(await chunks.get())
+        except EndOfStream:
+            break
+    assert sorted(fed[0]) == sorted(ids[s] for s in wanted)
+    rest = [i for chunk in fed[1:] for i in chunk]
+    assert sorted(rest) == sorted(set(ids.values()) - set(fed[0]))  # each title once
