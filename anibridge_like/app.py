@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
 from anibridge_like.context import AppContext
+from anibridge_like.libraries.snapshot import load_libraries
+from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
 from anibridge_like.seed import Seed, load_seed
@@ -36,13 +38,22 @@ log = structlog.get_logger(__name__)
 
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
+    from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.api.recommendations import routes as recommendation_routes
     from anibridge_like.api.wanted import routes as wanted_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
-    return [*health.routes, *admin.routes, *catalog_routes, *mapping_routes, *torznab_routes,
-            *wanted_routes, *recommendation_routes]  # fmt: skip
+    return [
+        *health.routes,
+        *admin.routes,
+        *catalog_routes,
+        *job_routes,
+        *mapping_routes,
+        *torznab_routes,
+        *wanted_routes,
+        *recommendation_routes,
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -79,6 +90,7 @@ def create_app(
                 added=report.added,
                 changed=report.changed,
                 removed=report.removed,
+                kept_api_jobs=report.kept,
             )
             readers = ReaderPool(settings.database_path, settings.reader_connections)
             await stack.enter_async_context(readers)
@@ -88,6 +100,8 @@ def create_app(
                 follow_redirects=False,
             )
             await stack.enter_async_context(http)
+            plugins = PluginManager(reg, http, environ)
+            await plugins.reload(readers)
             scheduler = AsyncIOScheduler(timezone=settings.timezone)
             scheduler.start()
             stack.callback(scheduler.shutdown, wait=False)
@@ -99,6 +113,8 @@ def create_app(
                 readers=readers,
                 http=http,
                 scheduler=scheduler,
+                libraries=await load_libraries(readers),
+                plugins=plugins,
             )
             app.state.ctx = ctx
             ctx.services["wanted"] = await stack.enter_async_context(WantedService(ctx))
@@ -108,7 +124,7 @@ def create_app(
                 "app.started",
                 version=__version__,
                 database=str(settings.database_path),
-                libraries=[lib.slug for lib in the_seed.libraries],
+                libraries=[lib.slug for lib in ctx.libraries],
                 plugins=[p.name for p in the_seed.plugins],
             )
             yield
@@ -123,7 +139,11 @@ def create_app(
 
 
 async def _start_services(ctx: AppContext, stack: AsyncExitStack) -> None:
+    """The jobs runner first (it owns every scheduled job), then the services whose work runs
+    as jobs; the stack stops them in reverse."""
     from anibridge_like.catalog.service import CatalogService
+    from anibridge_like.jobs.runner import JobRunner
 
+    ctx.jobs = await stack.enter_async_context(JobRunner(ctx))
     service: Any = await stack.enter_async_context(CatalogService(ctx))
     ctx.services["catalog"] = service

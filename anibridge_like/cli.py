@@ -27,8 +27,21 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
+def _timezone_or_exit(settings: Settings) -> None:
+    """``ANIBRIDGE_TIMEZONE`` must be an IANA name (the scheduler's default timezone)."""
+    from anibridge_like.jobs.cron import ScheduleError, zone
+
+    try:
+        zone(settings.timezone)
+    except ScheduleError as exc:
+        print("invalid environment settings (1 error(s)):", file=sys.stderr)
+        print(f"  ANIBRIDGE_TIMEZONE: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
+    _timezone_or_exit(settings)
     path = args.seed or settings.resolved_seed_path()
     try:
         seed = load_seed(path, Registry())
@@ -39,7 +52,8 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
         return 1
     print(
         f"settings ok; seed {path or '(none)'} ok: {len(seed.libraries)} libraries, "
-        f"{len(seed.plugins)} plugin instances"
+        f"{len(seed.plugins)} plugin instances, {sum(len(lib.jobs) for lib in seed.libraries)}"
+        " library jobs"
     )
     return 0
 
@@ -65,6 +79,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from anibridge_like.storage.migrate import MigrationError
 
     settings = _settings_or_exit()
+    _timezone_or_exit(settings)
     configure_logging(settings.log_level, settings.log_format)
     if args.demo:
         from anibridge_like.demo.run import run_demo

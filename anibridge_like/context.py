@@ -19,6 +19,9 @@ from anibridge_like.storage.writer import Writer
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    from anibridge_like.jobs.runner import JobRunner
+    from anibridge_like.libraries.model import Library
+    from anibridge_like.plugins.manager import PluginManager
     from anibridge_like.seed import Seed
 
 
@@ -35,3 +38,9 @@ class AppContext:
     started_at: float = field(default_factory=time.monotonic)
     services: dict[str, Any] = field(default_factory=dict)
     """Long-lived services by name (``catalog`` …), each registered on the exit stack."""
+    libraries: tuple[Library, ...] = ()
+    """The libraries as the database holds them (loaded after every seed reconcile)."""
+    plugins: PluginManager | None = None
+    """Every plugin instance, built once per reload (:mod:`anibridge_like.plugins.manager`)."""
+    jobs: JobRunner | None = None
+    """The one jobs runner (:mod:`anibridge_like.jobs.runner`); ``None`` without services."""

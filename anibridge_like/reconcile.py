@@ -12,8 +12,10 @@ from typing import Any
 
 import aiosqlite
 
-from anibridge_like.plugins.registry import Registry
-from anibridge_like.seed import PluginSeed, Seed, resolve_env
+from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.registry import PLUGIN_KINDS, Registry
+from anibridge_like.seed import PluginSeed, Seed
+from anibridge_like.storage.timestamps import now_iso
 
 
 @dataclass
@@ -21,19 +23,26 @@ class ReconcileReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Seed entries not applied because an API-created row holds the name (left untouched)."""
 
     @property
     def noop(self) -> bool:
         return not (self.added or self.changed or self.removed)
 
 
-def _provider_site(registry: Registry, plugin: PluginSeed, env: Mapping[str, str]) -> str | None:
-    if plugin.kind != "provider":
+def _kind_column(
+    registry: Registry, plugin: PluginSeed, column: str, env: Mapping[str, str]
+) -> Any:
+    """The value of a kind-specific ``plugin_instances`` column (NULL for kinds without it)."""
+    if column not in PLUGIN_KINDS[plugin.kind].columns:
         return None
-    impl = registry.get("provider", plugin.implementation)
-    config = impl.config_model.model_validate(resolve_env(plugin.config, env))
-    site = getattr(config, "site", None)
-    return str(site) if site else str(impl.capabilities.site)
+    if column == "site":  # the catalog site key: the config's ``site``, else the capabilities'
+        impl = registry.get(plugin.kind, plugin.implementation)
+        config = impl.config_model.model_validate(resolve_env(plugin.config, env))
+        site = getattr(config, "site", None)
+        return str(site) if site else str(impl.capabilities.site)
+    return getattr(plugin, column)
 
 
 def make_reconcile_unit(
@@ -55,16 +64,27 @@ def make_reconcile_unit(
         p.name: (
             p.implementation,
             p.kind,
-            _provider_site(registry, p, env),
+            _kind_column(registry, p, "site", env),
             int(p.enabled),
             json.dumps(p.config, sort_keys=True),
             int(p.libraries is None),
-            p.refresh_interval_hours,
-            p.refresh_cron,
+            _kind_column(registry, p, "refresh_interval_hours", env),
+            _kind_column(registry, p, "refresh_cron", env),
         )
         for p in seed.plugins
     }
     scopes = {p.name: sorted(set(p.libraries or [])) for p in seed.plugins}
+    job_rows = {
+        (lib.slug, job.name): (
+            job.type,
+            job.cron,
+            job.timezone,
+            int(job.enabled),
+            json.dumps(job.config, sort_keys=True),
+        )
+        for lib in seed.libraries
+        for job in lib.jobs
+    }
 
     async def unit(conn: aiosqlite.Connection) -> ReconcileReport:
         report = ReconcileReport()
@@ -139,6 +159,7 @@ def make_reconcile_unit(
                 " WHERE p.name = ? AND l.slug = ?",
                 [(name, slug) for slug in scopes[name]],
             )
+        await _reconcile_jobs(conn, job_rows, report)
         # Always applied (idempotent): removing the last seed override must unpin it too.
         from anibridge_like.catalog.overrides import MappingOverride, apply_overrides
 
@@ -148,3 +169,50 @@ def make_reconcile_unit(
         return report
 
     return unit
+
+
+_JobKey = tuple[str, str]
+
+
+async def _reconcile_jobs(
+    conn: aiosqlite.Connection, wanted: dict[_JobKey, tuple[Any, ...]], report: ReconcileReport
+) -> None:
+    """Seed jobs (``managed_by = 'seed'``) added, changed and removed; API-created jobs are
+    never touched (a seed job whose name an API job holds is reported as kept)."""
+    current: dict[_JobKey, tuple[Any, ...]] = {}
+    owners: dict[_JobKey, str] = {}
+    for r in await conn.execute_fetchall(
+        "SELECT l.slug, j.name, j.type, j.cron, j.timezone, j.enabled, j.config, j.managed_by"
+        " FROM jobs j JOIN libraries l ON l.id = j.library_id"
+    ):
+        key = (r[0], r[1])
+        current[key] = (r[2], r[3], r[4], r[5], json.dumps(json.loads(r[6]), sort_keys=True))
+        owners[key] = r[7]
+    stamp = now_iso()
+    for key in sorted(k for k in current if owners[k] == "seed" and k not in wanted):
+        await conn.execute(
+            "DELETE FROM jobs WHERE name = ? AND library_id = (SELECT id FROM libraries"
+            " WHERE slug = ?)",
+            (key[1], key[0]),
+        )
+        report.removed.append(f"job {key[0]}/{key[1]}")
+    for key, row in wanted.items():
+        label = f"job {key[0]}/{key[1]}"
+        if key not in current:
+            await conn.execute(
+                "INSERT INTO jobs(library_id, type, cron, timezone, enabled, config, name,"
+                " managed_by, created_at, updated_at)"
+                " SELECT id, ?, ?, ?, ?, ?, ?, 'seed', ?, ? FROM libraries WHERE slug = ?",
+                (*row, key[1], stamp, stamp, key[0]),
+            )
+            report.added.append(label)
+        elif owners[key] != "seed":
+            report.kept.append(label)
+        elif current[key] != row:
+            await conn.execute(
+                "UPDATE jobs SET type = ?, cron = ?, timezone = ?, enabled = ?, config = ?,"
+                " updated_at = ? WHERE name = ? AND library_id = (SELECT id FROM libraries"
+                " WHERE slug = ?)",
+                (*row, stamp, key[1], key[0]),
+            )
+            report.changed.append(label)

@@ -1,5 +1,5 @@
-"""The YAML seed: libraries and plugin instances (plus pinned mappings), validated as a whole
-and reconciled into the database on every start.
+"""The YAML seed: libraries (with their jobs) and plugin instances (plus pinned mappings),
+validated as a whole and reconciled into the database on every start.
 
 ``load_seed`` returns a :class:`Seed` or raises :class:`SeedError` listing **every** problem with
 its YAML path (``plugins[1].libraries[0]: unknown library 'animee'``).
@@ -12,22 +12,23 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from anibridge_like.jobs.cron import ScheduleError, validate_cron
+from anibridge_like.jobs.spec import JobSpec, check_job
+from anibridge_like.libraries.model import DEFAULT_CATEGORIES, LibraryKind, default_name
+from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.provider import Language
-from anibridge_like.plugins.registry import Registry, UnknownImplementationError
+from anibridge_like.plugins.registry import (
+    INSTANCE_COLUMNS,
+    PLUGIN_KINDS,
+    Registry,
+    UnknownImplementationError,
+)
 
-LibraryKind = Literal["series", "anime", "movies"]
-PluginKind = Literal["provider", "metadata", "sync", "recommendation"]
-
-DEFAULT_CATEGORIES: dict[str, list[int]] = {
-    "series": [5000, 5040],
-    "anime": [5070],
-    "movies": [2000, 2040],
-}
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
@@ -48,6 +49,10 @@ class LibrarySeed(BaseModel):
     )
     api_key: str | None = Field(None, description="The library's own Torznab key.")
     api_key_env: str | None = Field(None, description="Env variable holding the library's key.")
+    jobs: list[JobSpec] = Field(
+        default_factory=list,
+        description="Scheduled jobs of the library (type, name, cron, timezone, enabled, config).",
+    )
 
     @field_validator("categories")
     @classmethod
@@ -65,7 +70,7 @@ class PluginSeed(BaseModel):
 
     name: str = Field(pattern=_SLUG, description="Instance name (unique).")
     implementation: str = Field(description="Registered implementation, e.g. aniworld.")
-    kind: PluginKind = Field(description="provider | metadata | sync | recommendation.")
+    kind: str = Field(description="A plugin kind of the registry's table (provider, metadata …).")
     enabled: bool = Field(True, description="Disabled instances are kept but never run.")
     libraries: list[str] | None = Field(
         None, description="Library slugs in scope; absent = all libraries."
@@ -74,13 +79,20 @@ class PluginSeed(BaseModel):
         None, gt=0, description="Catalog refresh cadence of this instance."
     )
     refresh_cron: str | None = Field(
-        None, description="Or a crontab expression (in the settings' timezone)."
+        None, description="Or a crontab expression (0 and 7 = Sunday; in ANIBRIDGE_TIMEZONE)."
     )
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="Implementation config; a key ending in _env names an env variable "
         "holding the value of the key without the suffix.",
     )
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in PLUGIN_KINDS:
+            raise ValueError(f"unknown plugin kind {value!r} (known: {', '.join(PLUGIN_KINDS)})")
+        return value
 
 
 class Seed(BaseModel):
@@ -124,18 +136,6 @@ def _yaml_path(loc: tuple[int | str, ...]) -> str:
     return out or "<root>"
 
 
-def resolve_env(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Replace ``foo_env: VAR`` by ``foo: $VAR`` (absent when VAR is unset)."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        if key.endswith("_env") and isinstance(value, str):
-            if value in environ:
-                out[key[: -len("_env")]] = environ[value]
-        else:
-            out[key] = value
-    return out
-
-
 def parse_seed(
     data: Any,
     registry: Registry,
@@ -157,13 +157,14 @@ def parse_seed(
         issues = [SeedIssue(_yaml_path(tuple(err["loc"])), err["msg"]) for err in exc.errors()]
         seed, positions = _salvage(data)
     issues += _check(seed, registry, env, positions, _raw_slugs(data))
+    issues += _check_jobs(data)
     if issues:
         raise SeedError(source, issues)
     libraries = [
         lib.model_copy(
             update={
-                "name": lib.name or lib.slug.replace("-", " ").title(),
-                "categories": lib.categories or DEFAULT_CATEGORIES[lib.kind],
+                "name": lib.name or default_name(lib.slug),
+                "categories": lib.categories or list(DEFAULT_CATEGORIES[lib.kind]),
                 "languages": lib.languages or list(Language),
                 "api_key": lib.api_key or (env.get(lib.api_key_env) if lib.api_key_env else None),
             }
@@ -216,8 +217,6 @@ def _check(
     positions: _Positions,
     known_slugs: set[str],
 ) -> list[SeedIssue]:
-    from apscheduler.triggers.cron import CronTrigger
-
     issues: list[SeedIssue] = []
     slugs: set[str] = set()
     for i, lib in zip(positions.libraries, seed.libraries, strict=True):
@@ -232,14 +231,20 @@ def _check(
         if plugin.name in names:
             issues.append(SeedIssue(f"{where}.name", f"duplicate instance {plugin.name!r}"))
         names.add(plugin.name)
+        for column in INSTANCE_COLUMNS:
+            if (
+                getattr(plugin, column, None) is not None
+                and column not in PLUGIN_KINDS[plugin.kind].columns
+            ):
+                issues.append(SeedIssue(f"{where}.{column}", f"not used by {plugin.kind} plugins"))
         for j, slug in enumerate(plugin.libraries or []):
             if slug not in known_slugs:
                 issues.append(SeedIssue(f"{where}.libraries[{j}]", f"unknown library {slug!r}"))
         if plugin.refresh_cron is not None:
             try:
-                CronTrigger.from_crontab(plugin.refresh_cron)
-            except ValueError as exc:
-                issues.append(SeedIssue(f"{where}.refresh_cron", f"invalid crontab: {exc}"))
+                validate_cron(plugin.refresh_cron, "UTC")
+            except ScheduleError as exc:
+                issues.append(SeedIssue(f"{where}.refresh_cron", str(exc)))
         try:
             impl = registry.get(plugin.kind, plugin.implementation)
         except UnknownImplementationError as exc:
@@ -252,6 +257,27 @@ def _check(
                 path = _yaml_path((*("config",), *tuple(err["loc"])))
                 issues.append(SeedIssue(f"{where}.{path}", err["msg"]))
     issues.extend(_check_overrides(seed))
+    return issues
+
+
+def _check_jobs(data: dict[str, Any]) -> list[SeedIssue]:
+    """Cross-checks of every library's jobs, read from the raw document so a job's problems are
+    reported even when its library (or a sibling job) has type errors."""
+    issues: list[SeedIssue] = []
+    raw_libraries = data.get("libraries")
+    for i, raw in enumerate(raw_libraries if isinstance(raw_libraries, list) else []):
+        raw_jobs = raw.get("jobs") if isinstance(raw, dict) else None
+        names: set[str] = set()
+        for j, item in enumerate(raw_jobs if isinstance(raw_jobs, list) else []):
+            try:
+                job = JobSpec.model_validate(item)
+            except ValidationError:
+                continue  # reported with the seed's type errors
+            where = f"libraries[{i}].jobs[{j}]"
+            if job.name in names:
+                issues.append(SeedIssue(f"{where}.name", f"duplicate job {job.name!r}"))
+            names.add(job.name)
+            issues.extend(SeedIssue(f"{where}.{path}", msg) for path, msg in check_job(job))
     return issues
 
 

@@ -21,6 +21,7 @@ import aiosqlite
 from anibridge_like.catalog.matching import EpisodeMapping, SiteEpisode
 from anibridge_like.catalog.overrides import MappingOverride, override_from_row, pin_rows
 from anibridge_like.catalog.state import iso
+from anibridge_like.libraries.scope import scope_sql
 from anibridge_like.storage.database import ReaderPool
 
 OutcomeKind = Literal["mapped", "unmatched", "conflict", "failed", "pinned", "unconfigured"]
@@ -68,9 +69,7 @@ async def anime_sites(readers: ReaderPool) -> frozenset[str]:
     """Sites whose provider instances serve an anime library (their titles are anime)."""
     rows = await readers.fetchall(
         "SELECT DISTINCT p.site FROM plugin_instances p JOIN libraries l ON l.kind = 'anime'"
-        " WHERE p.kind = 'provider' AND p.site IS NOT NULL AND (p.all_libraries = 1 OR EXISTS"
-        " (SELECT 1 FROM plugin_instance_libraries s"
-        "  WHERE s.instance_id = p.id AND s.library_id = l.id))"
+        f" WHERE p.kind = 'provider' AND p.site IS NOT NULL AND {scope_sql('p', 'l.id')}"
     )
     return frozenset(r[0] for r in rows)
 

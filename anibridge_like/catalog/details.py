@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 import aiosqlite
 
@@ -34,23 +33,18 @@ from anibridge_like.catalog.episodes import DetailOutcome, persist_details
 from anibridge_like.catalog.retry import (
     TRANSIENT_STREAK_LIMIT,
     is_transient,
-    stage_failure,
     stops_stage,
     title_retry_at,
 )
-from anibridge_like.catalog.stage import InstanceRun, StageResult
+from anibridge_like.catalog.stage import InstanceRun, StageLifecycle, StageResult
 from anibridge_like.catalog.state import (
     StageName,
-    StageStatus,
     fetch_named,
     iso,
-    now_iso,
     parse_iso,
     read_stage,
-    run_started,
     save_stage,
     utcnow,
-    write_stage,
 )
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.sync.priority import WANTED_TITLE
@@ -131,24 +125,13 @@ class DetailStage:
             )
         catalog, due, failing = (int(v or 0) for v in list(rows)[0])
         total = due
-        status = state["status"] if state else StageStatus.PENDING
-        if not run.manual and state and status in (StageStatus.FAILED, StageStatus.BACKING_OFF):
-            next_at = parse_iso(state["next_attempt_at"])
-            if next_at is not None and next_at > now:
-                return StageResult(status, skipped=True, next_attempt_at=next_at)
+        life = StageLifecycle(run, self.name, state)
+        if (skip := life.backing_off()) is not None:
+            return skip
         if total == 0:
-            return await self._nothing_due(run, state)
-        attempts = int(state["attempts"]) if state else 0
-
-        await write_stage(
-            run.writer,
-            run.spec.name,
-            self.name,
-            label="detail.begin",
-            **run_started(total),
-        )
-        progress = run.progress(self.name)
-        progress.start(total=total)
+            result = await life.nothing_due()
+            return replace(result, next_attempt_at=await _next_wanted_refresh(run))
+        progress = await life.begin(total)
         log.info("detail.started", due=total)
         tally = _Tally(total, catalog, failing)
         size = run.settings.detail_queue_size
@@ -165,29 +148,7 @@ class DetailStage:
                 group.create_task(self._persist(run, work, results, tally))
         except BaseExceptionGroup as group_error:
             raise group_error.exceptions[0] from None
-        return await self._finish(run, tally, attempts)
-
-    async def _nothing_due(self, run: InstanceRun, state: dict[str, Any] | None) -> StageResult:
-        if state is None or state["status"] != StageStatus.READY:
-            stamp = now_iso()
-            await write_stage(
-                run.writer,
-                run.spec.name,
-                self.name,
-                label="detail.nothing_due",
-                status=StageStatus.READY.value,
-                finished_at=stamp,
-                ready_at=stamp,
-                attempts=0,
-                last_error=None,
-                next_attempt_at=None,
-            )
-        progress = run.progress(self.name)
-        if progress.status != StageStatus.READY:
-            progress.start(total=0)
-            progress.finish(StageStatus.READY)
-        wanted_at = await _next_wanted_refresh(run)
-        return StageResult(StageStatus.READY, skipped=True, next_attempt_at=wanted_at)
+        return await self._finish(life, tally)
 
     # ---- tasks ---------------------------------------------------------------------------
     async def _feed(
@@ -362,37 +323,14 @@ class DetailStage:
             f" last: {last.message}",
         )
 
-    async def _finish(self, run: InstanceRun, tally: _Tally, attempts: int) -> StageResult:
-        progress = run.progress(self.name)
+    async def _finish(self, life: StageLifecycle, tally: _Tally) -> StageResult:
+        run = life.run
         share = run.settings.max_failed_share
         error = tally.stop
         if error is None and self._over_share(tally, share):
             error = self._share_error(tally)
         if error is not None:
-            failure = stage_failure(
-                error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
-            )
-
-            await write_stage(
-                run.writer,
-                run.spec.name,
-                self.name,
-                label="detail.fail",
-                **failure.columns(),
-            )
-            progress.note = failure.error
-            progress.finish(failure.status)
-            run.log.warning(
-                "detail.failed",
-                stage=self.name.value,
-                error=failure.error,
-                persisted=tally.persisted,
-                failed=tally.failed,
-                next_attempt_at=iso(failure.next_attempt_at),
-            )
-            return StageResult(
-                failure.status, next_attempt_at=failure.next_attempt_at, error=failure.error
-            )
+            return await life.fail(error, persisted=tally.persisted, failed=tally.failed)
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
         wanted_at = await _next_wanted_refresh(run)
@@ -401,21 +339,7 @@ class DetailStage:
         ):
             tally.earliest_retry = wanted_at
 
-        stamp = now_iso()
-        await write_stage(
-            run.writer,
-            run.spec.name,
-            self.name,
-            label="detail.ready",
-            status=StageStatus.READY.value,
-            finished_at=stamp,
-            ready_at=stamp,
-            attempts=0,
-            last_error=note,
-            next_attempt_at=iso(tally.earliest_retry),
-        )
-        progress.note = note
-        progress.finish(StageStatus.READY)
+        result = await life.ready(note=note, next_attempt_at=tally.earliest_retry)
         run.log.info(
             "detail.ready",
             stage=self.name.value,
@@ -423,4 +347,4 @@ class DetailStage:
             failed=tally.failed,
             retry_failed_at=iso(tally.earliest_retry),
         )
-        return StageResult(StageStatus.READY, next_attempt_at=tally.earliest_retry)
+        return result

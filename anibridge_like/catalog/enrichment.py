@@ -18,27 +18,20 @@ to ``CanonicalStage``; this module decides *when* and *what*:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import aiosqlite
 
 from anibridge_like.catalog.canonical import CanonicalStage
 from anibridge_like.catalog.channel import Channel, ChannelClosedError, EndOfStream
-from anibridge_like.catalog.retry import as_plugin_error, stage_failure
-from anibridge_like.catalog.stage import InstanceRun, StageResult
+from anibridge_like.catalog.retry import as_plugin_error
+from anibridge_like.catalog.stage import InstanceRun, StageLifecycle, StageResult
 from anibridge_like.catalog.state import (
     StageName,
-    StageStatus,
     fetch_named,
     iso,
-    now_iso,
-    parse_iso,
     read_stage,
-    run_started,
-    save_stage,
     utcnow,
     write_stage,
 )
+from anibridge_like.libraries.scope import shares_library_sql
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
 from anibridge_like.plugins.metadata import MetadataInstance
@@ -58,10 +51,7 @@ _WANTED = " AND " + WANTED_TITLE.format(title="t.id")
 _SCOPE = (
     "SELECT m.name FROM plugin_instances m, plugin_instances p"
     " WHERE p.name = :instance AND m.kind = 'metadata' AND m.enabled = 1"
-    " AND (m.all_libraries = 1 OR p.all_libraries = 1 OR EXISTS ("
-    "   SELECT 1 FROM plugin_instance_libraries a JOIN plugin_instance_libraries b"
-    "   ON a.library_id = b.library_id WHERE a.instance_id = m.id AND b.instance_id = p.id))"
-    " ORDER BY m.name"
+    f" AND {shares_library_sql('m', 'p')} ORDER BY m.name"
 )
 
 
@@ -89,37 +79,21 @@ class CanonicalEnrichment:
         log = run.log.bind(stage=self.name.value)
         now = utcnow()
         cutoff = iso(now)
-        progress = run.progress(self.name)
         async with run.readers.connection() as conn:
             state = await read_stage(conn, run.spec.name, self.name)
             rows = await conn.execute_fetchall(
                 "SELECT COUNT(*)" + _DUE, {"site": run.site, "cutoff": cutoff}
             )
         total = int(list(rows)[0][0])
-        status = state["status"] if state else StageStatus.PENDING
-        if not run.manual and state and status in (StageStatus.FAILED, StageStatus.BACKING_OFF):
-            next_at = parse_iso(state["next_attempt_at"])
-            if next_at is not None and next_at > now:
-                return StageResult(status, skipped=True, next_attempt_at=next_at)
+        life = StageLifecycle(run, self.name, state)
+        if (skip := life.backing_off()) is not None:
+            return skip
         scope = await metadata_in_scope(run)
         if not scope or total == 0:
             note = "no metadata instance in scope" if not scope else None
-            await self._ready(run, 0, 0, note=note, reset_counts=not scope)
-            if progress.status != StageStatus.READY or note:
-                progress.start(total=0)
-                progress.note = note
-                progress.finish(StageStatus.READY)
-            return StageResult(StageStatus.READY, skipped=True)
-        attempts = int(state["attempts"]) if state else 0
-
-        await write_stage(
-            run.writer,
-            run.spec.name,
-            self.name,
-            label="canonical.begin",
-            **run_started(total),
-        )
-        progress.start(total=total)
+            counts = {"listed": 0, "persisted": 0, "failed": 0, "total": 0} if not scope else {}
+            return await life.nothing_due(note=note, always_record=True, **counts)
+        progress = await life.begin(total)
         log.info("canonical.started", due=total, metadata=[r.name for r in scope])
         chunks: Channel[list[int]] = Channel(2, name="canonical")
         progress.queue_depth = lambda: chunks.depth * CHUNK
@@ -140,11 +114,10 @@ class CanonicalEnrichment:
                 ErrorCode.UPSTREAM, f"{tally['failed']} of {total} titles failed to map"
             )
         if error is not None:
-            return await self._fail(run, error, attempts, tally)
-        await self._ready(run, tally["done"], tally["failed"], note=None, reset_counts=False)
-        progress.finish(StageStatus.READY)
+            return await life.fail(error, **tally)
+        result = await life.ready()
         log.info("canonical.ready", mapped=tally["done"], failed=tally["failed"])
-        return StageResult(StageStatus.READY)
+        return result
 
     @staticmethod
     def _stage(run: InstanceRun, scope: list[InstanceRow]) -> CanonicalStage:
@@ -229,51 +202,4 @@ class CanonicalEnrichment:
             persisted=tally["done"],
             failed=tally["failed"],
             listed=tally["done"] + tally["failed"],
-        )
-
-    async def _ready(
-        self, run: InstanceRun, done: int, failed: int, *, note: str | None, reset_counts: bool
-    ) -> None:
-        async def unit(conn: aiosqlite.Connection) -> None:
-            stamp = now_iso()
-            values: dict[str, Any] = {
-                "status": StageStatus.READY.value,
-                "finished_at": stamp,
-                "ready_at": stamp,
-                "attempts": 0,
-                "last_error": note,
-                "next_attempt_at": None,
-            }
-            if reset_counts:
-                values.update(listed=0, persisted=0, failed=0, total=0)
-            await save_stage(conn, run.spec.name, self.name, **values)
-
-        await run.writer.run(unit, label="canonical.ready")
-
-    async def _fail(
-        self, run: InstanceRun, error: PluginError, attempts: int, tally: dict[str, int]
-    ) -> StageResult:
-        failure = stage_failure(
-            error, consecutive=attempts + 1, settings=run.settings, now=utcnow()
-        )
-
-        await write_stage(
-            run.writer,
-            run.spec.name,
-            self.name,
-            label="canonical.fail",
-            **failure.columns(),
-        )
-        progress = run.progress(self.name)
-        progress.note = failure.error
-        progress.finish(failure.status)
-        run.log.warning(
-            "canonical.failed",
-            stage=self.name.value,
-            error=failure.error,
-            **tally,
-            next_attempt_at=iso(failure.next_attempt_at),
-        )
-        return StageResult(
-            failure.status, next_attempt_at=failure.next_attempt_at, error=failure.error
         )

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from anibridge_like.catalog.state import StageStatus
+from anibridge_like.catalog.state import StageStatus, iso
+from anibridge_like.jobs.store import load_jobs
+from anibridge_like.libraries.scope import in_scope
+from anibridge_like.plugins.instances import load_instances
 
 if TYPE_CHECKING:
     from anibridge_like.catalog.service import CatalogService
@@ -99,12 +102,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
             dict(r)
             for r in await conn.execute_fetchall("SELECT id, slug, name, kind FROM libraries")
         ]
-        scope = [
-            (int(r[0]), int(r[1]))
-            for r in await conn.execute_fetchall(
-                "SELECT instance_id, library_id FROM plugin_instance_libraries"
-            )
-        ]
+        scopes = {r.name: r.libraries for r in await load_instances(conn, "provider")}
         counts = {
             r[0]: int(r[1])
             for r in await conn.execute_fetchall(
@@ -149,6 +147,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
                 "titles": counts.get(site, 0),
                 "refresh_interval_hours": inst["refresh_interval_hours"],
                 "refresh_cron": inst["refresh_cron"],
+                "next_run_at": iso(service.next_run_at(name)) if service is not None else None,
                 "stages": stages,
             }
         )
@@ -158,7 +157,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
         members = [
             i["name"]
             for i in instances
-            if i["enabled"] and (i["all_libraries"] or (int(i["id"]), int(lib["id"])) in scope)
+            if i["enabled"] and i["name"] in scopes and in_scope(scopes[i["name"]], lib["slug"])
         ]
         out_libraries.append(
             {
@@ -182,7 +181,37 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
         },
         "libraries": out_libraries,
         "instances": out_instances,
+        "jobs": await jobs_report(ctx),
     }
+
+
+async def jobs_report(ctx: AppContext) -> list[dict[str, Any]]:
+    """Every job with its next fire time as the scheduler computed it and its last run."""
+    runner = ctx.jobs
+    if runner is None:
+        return []
+    out = []
+    for job in await load_jobs(ctx.readers):
+        out.append(
+            {
+                "id": job.id,
+                "name": job.name,
+                "type": job.type,
+                "library": job.library,
+                "instance": job.instance,
+                "enabled": job.enabled,
+                "cron": job.cron,
+                "interval_hours": job.interval_hours,
+                "timezone": runner.timezone_of(job),
+                "next_run_at": iso(runner.next_fire_time(job.id)),
+                "running": runner.is_running(job.id),
+                "error": runner.errors.get(job.id),
+                "last_run_at": job.last_run_at,
+                "last_run_status": job.last_run_status,
+                "last_run_message": job.last_run_message,
+            }
+        )
+    return out
 
 
 def catalog_summary(ctx: AppContext) -> dict[str, Any]:

@@ -1,32 +1,31 @@
-"""CatalogService: owns the catalog refreshes of every enabled provider instance.
+"""CatalogService: the catalog refresh of every enabled provider instance, run as jobs.
 
 Entered on the application's exit stack (``ctx.services["catalog"] = await
 stack.enter_async_context(CatalogService(ctx))``). On entry it recovers from an unclean stop
-(:mod:`~anibridge_like.catalog.recovery`), loads the provider instances reconciled from the seed,
-registers one APScheduler job per enabled instance (interval or cron from the seed, default
-``refresh_interval_hours``; ``max_instances=1``, ``coalesce``) and starts a progress logger. On
-exit it removes its jobs, cancels running refreshes (their stages go back to ``pending`` and keep
-resumable staging work) and waits for them.
+(:mod:`~anibridge_like.catalog.recovery`), keeps one ``catalog_refresh`` job per provider instance
+in step with the instances (:func:`~anibridge_like.catalog.refresh_jobs.sync_instance_jobs`) and
+lets the jobs runner (``ctx.jobs``; its own when the context has none) schedule them, and starts
+a progress logger. On exit running refreshes are cancelled (their stages go back to ``pending``
+and keep resumable staging work; their runs are recorded ``aborted``).
 
-Runs are tasks owned by the service. Two runs of one instance never overlap (a second request is
-refused with :class:`RefreshRunningError`), and a per-site lock keeps two instances of one site
-from working on its catalog at once. When a run ends with a stage wanting another attempt before
-the next regular run (a failed stage's backoff, a failed title's retry), a one-shot job is
-scheduled for it.
+Run ownership, skip-if-running (409), run history and schedules belong to the runner
+(:mod:`anibridge_like.jobs.runner`); this service holds what is catalog-specific: the per-site
+lock that keeps two instances of one site from working on its catalog at once, the live
+progress board, the persisted stage states, and the early runs a stage asks for (a failed
+stage's backoff, a failed title's retry, a bootstrap), scheduled as one-shot runs of the job.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from contextlib import AsyncExitStack
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from anibridge_like.catalog.pipeline import (
-    build_provider,
     build_stages,
     make_run,
     refresh_instance,
@@ -34,18 +33,21 @@ from anibridge_like.catalog.pipeline import (
     site_of,
 )
 from anibridge_like.catalog.recovery import recover
-from anibridge_like.catalog.stage import InstanceSpec, Stage, StageResult, interval_hours
+from anibridge_like.catalog.refresh_jobs import sync_instance_jobs
+from anibridge_like.catalog.stage import InstanceSpec, Stage, StageResult
 from anibridge_like.catalog.state import (
     ProgressBoard,
     StageStatus,
-    iso,
     now_iso,
     parse_iso,
     save_stage,
     utcnow,
 )
-from anibridge_like.plugins.errors import PluginError
+from anibridge_like.jobs.runner import JobRunner, RunOutcome
+from anibridge_like.jobs.store import JobRunningError
+from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import load_instances
+from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.provider import Provider
 
 if TYPE_CHECKING:
@@ -67,8 +69,9 @@ class UnknownInstanceError(CatalogError, LookupError):
 
 
 class RefreshRunningError(CatalogError):
-    def __init__(self, instance: str) -> None:
+    def __init__(self, instance: str, run_id: int | None = None) -> None:
         self.instance = instance
+        self.run_id = run_id
         super().__init__(f"a refresh of {instance!r} is already running")
 
 
@@ -90,10 +93,10 @@ class CatalogService:
         self.bootstrapping = True
         self._stages = stages
         self._schedule = schedule
-        self._providers: dict[str, Provider] = {}
-        self._running: dict[str, asyncio.Task[None]] = {}
+        self._job_ids: dict[str, int] = {}
         self._site_locks: dict[str, asyncio.Lock] = {}
         self._logger: asyncio.Task[None] | None = None
+        self._stack = AsyncExitStack()
         self._closing = False
         self.runs_finished = 0
 
@@ -102,35 +105,50 @@ class CatalogService:
         recovered = await recover(self.ctx.writer)
         if any(recovered.values()):
             log.warning("catalog.recovered", **recovered)
+        self.ctx.services["catalog"] = self
+        if self.ctx.plugins is None:
+            self.ctx.plugins = PluginManager(self.ctx.registry, self.ctx.http)
+        if self.ctx.jobs is None:  # standalone use: a runner of our own
+            runner = JobRunner(self.ctx, schedule=self._schedule)
+            self.ctx.jobs = await self._stack.enter_async_context(runner)
+        self.runner: JobRunner = self.ctx.jobs
         await self.reload()
         self._logger = asyncio.create_task(self._log_progress(), name="catalog-progress")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         self._closing = True
-        for name in list(self.specs):
-            self._remove_jobs(name)
-        tasks = list(self._running.values())
-        for task in tasks:
-            task.cancel()
+        tasks: list[asyncio.Future[Any]] = []
+        for job_id in self._job_ids.values():
+            active = self.runner.task_of(job_id)
+            if active is not None:
+                active.cancel()
+                tasks.append(active)
         if self._logger is not None:
             self._logger.cancel()
             tasks.append(self._logger)
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._running.clear()
+        await self._stack.aclose()
 
     async def reload(self) -> None:
-        """(Re)load provider instances from the database and (re)register their jobs."""
+        """(Re)load provider instances, their refresh jobs and plugins; (re)schedule."""
+        await self.ctx.writer.run(sync_instance_jobs, label="catalog.sync_jobs")
+        assert self.ctx.plugins is not None
+        await self.ctx.plugins.reload(self.ctx.readers)
         rows = await load_instances(self.ctx.readers, "provider")
-        specs = {r.name: r for r in rows if r.enabled}
-        for name in set(self.specs) - set(specs):
-            self._remove_jobs(name)
-            self._providers.pop(name, None)
-        self.specs = specs
+        self.specs = {r.name: r for r in rows if r.enabled}
         await self.refresh_states()
-        if self._schedule:
-            for spec in specs.values():
-                self._register(spec)
+        await self.runner.reload()
+        self._job_ids = {
+            job.instance: job.id
+            for job in self.runner.jobs.values()
+            if job.type == "catalog_refresh" and job.instance is not None
+        }
+        now = utcnow()
+        for name in self.specs:
+            soon = self._earliest_attempt(name, now)
+            if soon is not None and name in self._job_ids:
+                self.runner.run_at(self._job_ids[name], soon, "startup")
 
     async def refresh_states(self) -> None:
         rows = await self.ctx.readers.fetchall("SELECT * FROM stage_state")
@@ -142,63 +160,64 @@ class CatalogService:
         )
 
     # ---- queries -------------------------------------------------------------------------
+    def job_id(self, instance: str) -> int | None:
+        """The ``catalog_refresh`` job of ``instance``."""
+        return self._job_ids.get(instance)
+
     def is_running(self, instance: str) -> bool:
-        task = self._running.get(instance)
-        return task is not None and not task.done()
+        job_id = self._job_ids.get(instance)
+        return job_id is not None and self.runner.is_running(job_id)
 
     def running(self) -> list[str]:
-        return sorted(n for n in self._running if self.is_running(n))
+        return sorted(n for n in self._job_ids if self.is_running(n))
 
     def site(self, instance: str) -> str:
-        spec = self.specs[instance]
-        return site_of(spec, self._providers.get(instance))
+        return site_of(self.specs[instance], self._provider(instance))
+
+    def next_run_at(self, instance: str) -> datetime | None:
+        job_id = self._job_ids.get(instance)
+        return self.runner.next_fire_time(job_id) if job_id is not None else None
+
+    def _provider(self, instance: str) -> Provider | None:
+        plugins = self.ctx.plugins
+        if plugins is None or instance not in plugins.names("provider"):
+            return None
+        plugin: Provider | None = plugins.get(instance, Provider).plugin
+        return plugin
 
     # ---- runs ----------------------------------------------------------------------------
-    def trigger(self, instance: str, *, manual: bool = True) -> asyncio.Task[None]:
-        """Start a refresh of ``instance`` now; the returned task ends with the run."""
-        if instance not in self.specs:
+    def trigger(self, instance: str, *, manual: bool = True) -> asyncio.Task[RunOutcome]:
+        """Start a refresh of ``instance`` now (a run of its job); the task ends with the run."""
+        job_id = self._job_ids.get(instance)
+        if instance not in self.specs or job_id is None:
             raise UnknownInstanceError(instance)
-        if self.is_running(instance):
-            raise RefreshRunningError(instance)
         if self._closing:
             raise RefreshRunningError(instance)
-        task = asyncio.create_task(self._run(instance, manual), name=f"catalog:{instance}")
-        self._running[instance] = task
-        task.add_done_callback(lambda t, n=instance: self._done(n, t))  # type: ignore[misc]
-        return task
+        try:
+            return self.runner.submit(job_id, "manual" if manual else "cron")
+        except JobRunningError as busy:
+            raise RefreshRunningError(instance, busy.run_id) from None
 
     async def wait(self, instance: str) -> None:
         """Wait for the running refresh of ``instance`` (if any) to end."""
-        task = self._running.get(instance)
-        if task is not None:
-            await asyncio.shield(task)
+        job_id = self._job_ids.get(instance)
+        if job_id is not None:
+            await self.runner.wait(job_id)
 
-    def _done(self, instance: str, task: asyncio.Task[None]) -> None:
-        if self._running.get(instance) is task:
-            del self._running[instance]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("catalog.run_crashed", instance=instance, error=repr(task.exception()))
-
-    async def _fire(self, instance: str) -> None:
-        """Scheduler job: start a run unless one is going on."""
-        try:
-            self.trigger(instance, manual=False)
-        except RefreshRunningError:
-            log.info("catalog.run_skipped_running", instance=instance)
-        except UnknownInstanceError:
-            self._remove_jobs(instance)
-
-    async def _run(self, instance: str, manual: bool) -> None:
-        spec = self.specs[instance]
+    async def refresh(self, instance: str, *, manual: bool) -> dict[str, StageResult]:
+        """One refresh of ``instance``: every stage in order under the site lock (the work of
+        a ``catalog_refresh`` run)."""
+        spec = self.specs.get(instance)
+        if spec is None:
+            raise UnknownInstanceError(instance)
         bound = log.bind(instance=instance)
-        try:
-            provider = self._providers.get(instance) or build_provider(
-                self.ctx.registry, spec, self.ctx.http
-            )
-        except PluginError as error:
+        assert self.ctx.plugins is not None
+        built = self.ctx.plugins.get(instance, Provider)
+        if built.plugin is None:
+            error = built.error or PluginError(ErrorCode.NOT_CONFIGURED, "not built")
             await self._not_configured(spec, error)
-            return
-        self._providers[instance] = provider
+            return {"title": StageResult(StageStatus.FAILED.value, True, error=error.message)}
+        provider = built.plugin
         site = site_of(spec, provider)
         lock = self._site_locks.setdefault(site, asyncio.Lock())
         if lock.locked():
@@ -221,6 +240,7 @@ class CatalogService:
         bound.info("catalog.run_finished", **run_summary(results))
         await self.refresh_states()
         self._after_run(spec, results)
+        return results
 
     async def _not_configured(self, spec: InstanceSpec, error: PluginError) -> None:
         log.error("catalog.instance_not_configured", instance=spec.name, error=error.message)
@@ -239,45 +259,7 @@ class CatalogService:
         await self.ctx.writer.run(unit, label="catalog.not_configured")
         await self.refresh_states()
 
-    # ---- scheduling ----------------------------------------------------------------------
-    def _job_id(self, instance: str, retry: bool = False) -> str:
-        return f"catalog:{instance}" + (":retry" if retry else "")
-
-    def _register(self, spec: InstanceSpec) -> None:
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        settings = self.ctx.settings
-        now = utcnow()
-        trigger: Any
-        first: datetime | None = None
-        title = self.states.get((spec.name, "title")) or {}
-        last = parse_iso(title.get("finished_at")) if title.get("live_generation") else None
-        if spec.refresh_cron:
-            trigger = CronTrigger.from_crontab(spec.refresh_cron, timezone=settings.timezone)
-        else:
-            hours = interval_hours(spec, settings)
-            trigger = IntervalTrigger(hours=hours, timezone=settings.timezone)
-            first = max(now + timedelta(seconds=1), (last or now) + timedelta(hours=hours))
-        options: dict[str, Any] = {}
-        if first is not None:
-            options["next_run_time"] = first
-        self.ctx.scheduler.add_job(
-            self._fire,
-            trigger,
-            args=[spec.name],
-            id=self._job_id(spec.name),
-            name=f"catalog refresh {spec.name}",
-            max_instances=1,
-            coalesce=True,
-            replace_existing=True,
-            misfire_grace_time=None,
-            **options,
-        )
-        soon = self._earliest_attempt(spec.name, now)
-        if soon is not None:
-            self._schedule_retry(spec.name, soon)
-
+    # ---- early runs ----------------------------------------------------------------------
     def _earliest_attempt(self, instance: str, now: datetime) -> datetime | None:
         """When this instance needs a run before its regular cadence (bootstrap, retries)."""
         moments: list[datetime] = []
@@ -295,35 +277,11 @@ class CatalogService:
                 moments.append(next_at)  # a failed stage's backoff or a title's retry
         return max(min(moments), now) if moments else None
 
-    def _schedule_retry(self, instance: str, when: datetime) -> None:
-        if not self._schedule or self._closing:
-            return
-        from apscheduler.triggers.date import DateTrigger
-
-        job = self.ctx.scheduler.get_job(self._job_id(instance))
-        regular = job.next_run_time if job is not None else None
-        if regular is not None and regular <= when:
-            return
-        self.ctx.scheduler.add_job(
-            self._fire,
-            DateTrigger(run_date=when),
-            args=[instance],
-            id=self._job_id(instance, retry=True),
-            name=f"catalog retry {instance}",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
-        log.info("catalog.retry_scheduled", instance=instance, at=iso(when))
-
     def _after_run(self, spec: InstanceSpec, results: dict[str, StageResult]) -> None:
         wanted = [r.next_attempt_at for r in results.values() if r.next_attempt_at is not None]
-        if wanted:
-            self._schedule_retry(spec.name, max(min(wanted), utcnow()))
-
-    def _remove_jobs(self, instance: str) -> None:
-        for retry in (False, True):
-            with contextlib.suppress(Exception):  # JobLookupError when absent
-                self.ctx.scheduler.remove_job(self._job_id(instance, retry))
+        job_id = self._job_ids.get(spec.name)
+        if wanted and job_id is not None and not self._closing:
+            self.runner.run_at(job_id, max(min(wanted), utcnow()), "retry")
 
     # ---- progress lines ------------------------------------------------------------------
     async def _log_progress(self) -> None:

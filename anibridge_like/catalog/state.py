@@ -18,14 +18,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import aiosqlite
 
 from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.timestamps import iso, now_iso, parse_iso, utcnow
 from anibridge_like.storage.writer import Writer
+
+__all__ = ["iso", "now_iso", "parse_iso", "utcnow"]  # re-exported: stages import them from here
 
 
 class StageName(StrEnum):
@@ -40,31 +42,6 @@ class StageStatus(StrEnum):
     READY = "ready"
     FAILED = "failed"
     BACKING_OFF = "backing_off"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime | None) -> str | None:
-    """Fixed-width ISO-8601 UTC (``2026-11-22T10:00:00.000Z``); None stays None."""
-    if moment is None:
-        return None
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def now_iso() -> str:
-    stamp = iso(utcnow())
-    assert stamp is not None
-    return stamp
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # ---- persisted state (writer units) ---------------------------------------------------------
@@ -134,6 +111,22 @@ def run_started(total: int, done: int = 0, stamp: str | None = None) -> dict[str
         "persisted": done,
         "failed": 0,
         "total": total,
+    }
+
+
+def run_ready(
+    *, note: str | None = None, next_attempt_at: str | None = None, stamp: str | None = None
+) -> dict[str, Any]:
+    """The ``stage_state`` columns of a run that ends ready now (``note``: a non-fatal remark,
+    ``next_attempt_at``: an early retry some items want)."""
+    stamp = stamp or now_iso()
+    return {
+        "status": StageStatus.READY.value,
+        "finished_at": stamp,
+        "ready_at": stamp,
+        "attempts": 0,
+        "last_error": note,
+        "next_attempt_at": next_attempt_at,
     }
 
 

@@ -33,12 +33,10 @@ import aiosqlite
 
 from anibridge_like.catalog.channel import Channel, ChannelClosedError, EndOfStream
 from anibridge_like.catalog.promotion import listing_hash, promote
-from anibridge_like.catalog.retry import stage_failure
-from anibridge_like.catalog.stage import InstanceRun, StageResult, interval_hours
+from anibridge_like.catalog.stage import InstanceRun, StageLifecycle, StageResult, interval_hours
 from anibridge_like.catalog.state import (
     StageName,
     StageStatus,
-    iso,
     now_iso,
     parse_iso,
     read_stage,
@@ -141,12 +139,8 @@ class TitleStage:
         if state and state["staging_generation"] is not None and state["cursor"]:
             return None  # an interrupted listing resumes
         if state and status in (StageStatus.FAILED, StageStatus.BACKING_OFF):
-            next_at = parse_iso(state["next_attempt_at"])
-            if next_at is None and status == StageStatus.FAILED:
-                return StageResult(status, skipped=True)  # waits for the user
-            if next_at is not None and next_at > now:
-                return StageResult(status, skipped=True, next_attempt_at=next_at)
-            return None
+            # the one lifecycle rule; a failed listing without a next attempt waits for the user
+            return StageLifecycle(run, self.name, state).backing_off(manual_overrides=False)
         finished = parse_iso(sibling["finished_at"]) if sibling else None
         fresh_for = timedelta(hours=interval_hours(run.spec, run.settings) / 2)
         if sibling is None or finished is None or now - finished >= fresh_for:
@@ -351,9 +345,8 @@ class TitleStage:
     async def _fail(
         self, run: InstanceRun, plan: _Plan, counts: dict[str, int], error: PluginError
     ) -> StageResult:
-        failure = stage_failure(
-            error, consecutive=plan.attempts + 1, settings=run.settings, now=utcnow()
-        )
+        life = StageLifecycle(run, self.name, {"status": "running", "attempts": plan.attempts})
+        failure = life.failure(error)
 
         async def unit(conn: aiosqlite.Connection) -> bool:
             row = await read_stage(conn, run.spec.name, self.name)
@@ -377,20 +370,8 @@ class TitleStage:
             return keep
 
         kept = await run.writer.run(unit, label="title.fail")
-        progress = run.progress(self.name)
-        progress.note = failure.error
-        progress.finish(failure.status)
-        run.log.warning(
-            "title.listing_failed",
-            stage=self.name.value,
-            error=failure.error,
-            status=failure.status,
-            next_attempt_at=iso(failure.next_attempt_at),
-            staged_kept=counts["persisted"] if kept else 0,
-        )
-        return StageResult(
-            failure.status,
+        return life.failed(
+            failure,
             blocks_following=True,
-            next_attempt_at=failure.next_attempt_at,
-            error=failure.error,
+            staged_kept=counts["persisted"] if kept else 0,
         )

@@ -11,8 +11,8 @@ from typing import Any
 import aiosqlite
 import httpx
 
+from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.registry import Registry
-from anibridge_like.seed import resolve_env
 from anibridge_like.storage.database import ReaderPool
 
 

@@ -1,5 +1,10 @@
-"""The plugin registry: built-in implementations listed explicitly, third-party ones found
-through entry points, both resolved the same way.
+"""The plugin registry: plugin kinds as a table, built-in implementations listed explicitly,
+third-party ones found through entry points, both resolved the same way.
+
+:data:`PLUGIN_KINDS` is the one table of kinds (kind → contract module, entry-point group,
+instance columns); everything else — the seed's ``kind`` check, the reconcile's kind-specific
+columns, the :class:`~anibridge_like.plugins.manager.PluginManager` — reads it. Adding a kind is
+one entry here (plus its contract module and, when it has built-ins, one :data:`BUILTINS` entry):
 
 ==========  ===================================  ===========================================
 kind        entry-point group                    contract module
@@ -21,12 +26,38 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
-PLUGIN_KINDS: dict[str, str] = {
-    "provider": "anibridge_like.providers",
-    "metadata": "anibridge_like.metadata",
-    "sync": "anibridge_like.sync",
-    "recommendation": "anibridge_like.recommendations",
+
+@dataclass(frozen=True, slots=True)
+class PluginKind:
+    """One row of the kinds table."""
+
+    entry_point_group: str
+    """``importlib.metadata`` group third-party implementations of the kind register under."""
+    contract: str
+    """Module holding the kind's ``Protocol``, dataclasses and capabilities (its docstring is
+    the contract)."""
+    columns: tuple[str, ...] = ()
+    """``plugin_instances`` columns only this kind fills (stored NULL for every other kind;
+    the seed rejects them elsewhere)."""
+
+
+PLUGIN_KINDS: dict[str, PluginKind] = {
+    "provider": PluginKind(
+        "anibridge_like.providers",
+        "anibridge_like.plugins.provider",
+        ("site", "refresh_interval_hours", "refresh_cron"),
+    ),
+    "metadata": PluginKind("anibridge_like.metadata", "anibridge_like.plugins.metadata"),
+    "sync": PluginKind("anibridge_like.sync", "anibridge_like.plugins.sync"),
+    "recommendation": PluginKind(
+        "anibridge_like.recommendations", "anibridge_like.plugins.recommendation"
+    ),
 }
+
+INSTANCE_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(column for kind in PLUGIN_KINDS.values() for column in kind.columns)
+)
+"""Every kind-specific ``plugin_instances`` column (a new column needs a migration too)."""
 
 # Built-ins, registered explicitly ("module:attribute", imported on first use).
 BUILTINS: dict[str, dict[str, str]] = {
@@ -47,6 +78,14 @@ BUILTINS: dict[str, dict[str, str]] = {
     },
     "recommendation": {"anilist": "anibridge_like.recommendations.anilist:AniListRecommendations"},
 }
+
+
+def kind_of(name: str) -> PluginKind:
+    """The kinds-table entry of ``name`` (``KeyError`` naming the known kinds otherwise)."""
+    try:
+        return PLUGIN_KINDS[name]
+    except KeyError:
+        raise KeyError(f"unknown plugin kind {name!r} (known: {', '.join(PLUGIN_KINDS)})") from None
 
 
 class UnknownImplementationError(LookupError):
@@ -77,8 +116,8 @@ class Registry:
         for kind, items in BUILTINS.items():
             for name, target in items.items():
                 self._entries[kind][name] = Registration(kind, name, target, True)
-        for kind, group in PLUGIN_KINDS.items():
-            for ep in entry_points(group=group):
+        for kind, spec in PLUGIN_KINDS.items():
+            for ep in entry_points(group=spec.entry_point_group):
                 if ep.name not in self._entries[kind]:
                     self._entries[kind][ep.name] = Registration(kind, ep.name, ep.value, False)
         # Classes registered directly (tests and embedding applications).

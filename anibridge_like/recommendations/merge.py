@@ -21,15 +21,16 @@ from typing import Any
 
 import aiosqlite
 
+from anibridge_like.libraries.scope import scope_sql
 from anibridge_like.recommendations.refresh import owned_works
-from anibridge_like.sync.scope import IN_SCOPE, LibraryRow
+from anibridge_like.sync.scope import LibraryRow
 
 _ROWS = (
     "SELECT p.name, p.implementation, r.work_id, r.external_id, r.title, r.score, r.reason,"
     " r.based_on, r.title_ids FROM recommendations r"
     " JOIN plugin_instances p ON p.id = r.instance_id"
     " WHERE r.library_id = :library AND p.enabled = 1 AND "
-    + IN_SCOPE.format(library=":library")
+    + scope_sql("p", ":library")
     + " AND NOT EXISTS (SELECT 1 FROM recommendation_dismissals d"
     "   WHERE d.library_id = r.library_id AND d.work_id = r.work_id)"
     " ORDER BY r.score DESC, p.name"
@@ -39,7 +40,7 @@ _SOURCES = (
     " rr.candidates, rr.kept FROM plugin_instances p"
     " LEFT JOIN recommendation_runs rr ON rr.instance_id = p.id AND rr.library_id = :library"
     " WHERE p.kind = 'recommendation' AND p.enabled = 1 AND "
-    + IN_SCOPE.format(library=":library")
+    + scope_sql("p", ":library")
     + " ORDER BY p.name"
 )
 _AVAILABILITY = (

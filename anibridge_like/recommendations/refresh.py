@@ -24,8 +24,7 @@ import structlog
 
 from anibridge_like.catalog.state import iso, utcnow
 from anibridge_like.context import AppContext
-from anibridge_like.plugins.errors import ErrorCode, PluginError
-from anibridge_like.plugins.instances import build_plugin
+from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.recommendation import (
     Candidate,
     RecommendationContext,
@@ -232,28 +231,29 @@ async def refresh_instance(
     *,
     now: datetime | None = None,
     dry_run: bool = False,
+    job: str | None = None,
 ) -> RefreshRun:
     """Refresh one instance's recommendations for one library; never raises for the plugin.
     With ``dry_run`` the plugin is asked and its candidates resolved, nothing is written."""
     stamp = iso(now or utcnow()) or ""
     library = await library_by_slug(ctx.readers, library_slug)
-    instance = await find_instance(ctx, instance_name, "recommendation")
-    if library is None or instance is None or not in_scope(instance, library):
+    found = find_instance(ctx, instance_name, "recommendation")
+    if library is None or found is None or not in_scope(found, library) or ctx.plugins is None:
         return RefreshRun(library_slug, instance_name, "skipped", error="not in scope")
+    instance = found.row
     bound = log.bind(library=library.slug, plugin=instance.name)
     async with ctx.readers.connection() as conn:
         seeds = await run_sync(conn, load_seeds, library)
     candidates: list[Candidate] = []
-    try:
-        plugin: RecommendationPlugin = build_plugin(ctx.registry, instance, ctx.http)
-        limit = plugin.capabilities.max_seeds
-        rec_ctx = RecommendationContext(library.slug, library.name, library.kind, instance.name)
-        candidates = list(await plugin.recommend(rec_ctx, seeds[:limit]))
+    rec_ctx = RecommendationContext(library.slug, library.name, library.kind, instance.name)
+
+    async def call(plugin: RecommendationPlugin) -> list[Candidate]:
+        return list(await plugin.recommend(rec_ctx, seeds[: plugin.capabilities.max_seeds]))
+
+    try:  # the manager's boundary turns any bug into upstream
+        candidates = await ctx.plugins.call(found, call, library=library.library, job=job)
     except PluginError as error:
         message = f"{error.code.value}: {error.message}"
-    except Exception as exc:  # the plugin-call boundary: a bug or a refused config
-        bound.error("recommendations.plugin_bug", error=repr(exc))
-        message = f"{ErrorCode.UPSTREAM.value}: {exc!r}"
     else:
         async with ctx.readers.connection() as conn:
             resolved = await run_sync(conn, resolve, library, candidates)

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 
 from anibridge_like.catalog.state import iso, parse_iso, utcnow
 from anibridge_like.context import AppContext
+from anibridge_like.libraries.scope import in_scope as library_in_scope
 from anibridge_like.plugins.errors import ErrorCode, PluginError, policy_for
-from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
+from anibridge_like.plugins.instances import InstanceRow
+from anibridge_like.plugins.manager import PluginInstance
 from anibridge_like.plugins.sync import SyncContext, SyncPlugin, SyncResult
 from anibridge_like.sync.scope import LibraryRow, library_by_slug
 from anibridge_like.sync.store import PageWrite, SyncState, page_unit, read_state, state_unit
@@ -53,12 +56,19 @@ class SyncRun:
     detail: str | None = None
 
 
-async def find_instance(ctx: AppContext, name: str, kind: str) -> InstanceRow | None:
-    return next((i for i in await load_instances(ctx.readers, kind) if i.name == name), None)
+def find_instance(ctx: AppContext, name: str, kind: str) -> PluginInstance[Any] | None:
+    """The built instance ``name`` of ``kind`` from the plugin manager (``None``: no such one)."""
+    if ctx.plugins is None:
+        return None
+    try:
+        instance: PluginInstance[Any] = ctx.plugins.get(name)
+    except KeyError:
+        return None
+    return instance if instance.kind == kind else None
 
 
-def in_scope(instance: InstanceRow, library: LibraryRow) -> bool:
-    return instance.enabled and (instance.libraries is None or library.slug in instance.libraries)
+def in_scope(instance: PluginInstance[Any], library: LibraryRow) -> bool:
+    return instance.row.enabled and library_in_scope(instance.row.libraries, library.slug)
 
 
 def backoff(ctx: AppContext, error: PluginError, failures: int, now: datetime) -> datetime:
@@ -85,26 +95,31 @@ async def sync_instance(
     *,
     manual: bool = False,
     now: datetime | None = None,
+    job: str | None = None,
 ) -> SyncRun:
-    """Run one sync (see the module docstring); never raises for a plugin's failure."""
+    """Run one sync (see the module docstring); never raises for a plugin's failure. Plugin
+    calls pass the plugin manager's boundary (:meth:`~anibridge_like.plugins.manager.
+    PluginManager.call`), logged with ``job``."""
     moment = now or utcnow()
     library = await library_by_slug(ctx.readers, library_slug)
-    instance = await find_instance(ctx, instance_name, "sync")
+    found = find_instance(ctx, instance_name, "sync")
     bound = log.bind(library=library_slug, plugin=instance_name)
-    if library is None or instance is None or not in_scope(instance, library):
+    if library is None or found is None or not in_scope(found, library):
         bound.warning("wanted.sync_skipped", reason="library or instance does not resolve")
         return SyncRun(library_slug, instance_name, "skipped", detail="not in scope")
+    assert ctx.plugins is not None
+    manager, instance = ctx.plugins, found.row
     state = await read_state(ctx.readers, library.id, instance.id)
     due = parse_iso(state.next_attempt_at)
     if not manual and (state.status == "disconnected" or (due is not None and due > moment)):
         return SyncRun(library.slug, instance.name, "skipped", detail=f"{state.status} until {due}")
-    try:
-        plugin: SyncPlugin = build_plugin(ctx.registry, instance, ctx.http)
-    except Exception as exc:  # the plugin-call boundary: a config the plugin refuses
-        refused = PluginError(ErrorCode.NOT_CONFIGURED, f"cannot build the instance: {exc}")
-        return await _failed(
-            ctx, library, instance, state, refused, moment, 0, state.cursor, state.generation
-        )
+
+    async def call(cursor: str | None) -> SyncResult:
+        async def one(plugin: SyncPlugin) -> SyncResult:
+            return await plugin.sync(sync_ctx, cursor)
+
+        return await manager.call(found, one, library=library.library, job=job)
+
     sync_ctx = SyncContext(library.slug, library.name, library.kind, instance.name)
     resume = state.cursor is not None
     generation = state.generation if resume else state.generation + 1
@@ -112,20 +127,14 @@ async def sync_instance(
     pages = stored = 0
     for _ in range(ctx.settings.wanted_sync_max_pages):
         try:
-            result = await plugin.sync(sync_ctx, cursor)
-        except PluginError as raised:
+            result = await call(cursor)
+        except PluginError as raised:  # the manager's boundary turned any bug into upstream
             if raised.code is ErrorCode.PARTIAL:
                 result = SyncResult(raised.items, raised.cursor or cursor, True, raised)
             else:
                 return await _failed(
                     ctx, library, instance, state, raised, moment, pages, cursor, generation
                 )
-        except Exception as exc:  # the plugin-call boundary: a bug in the plugin
-            bound.error("wanted.plugin_bug", error=repr(exc))
-            bug = PluginError(ErrorCode.UPSTREAM, f"plugin error: {exc!r}")
-            return await _failed(
-                ctx, library, instance, state, bug, moment, pages, cursor, generation
-            )
         pages += 1
         complete = result.error is None and not result.has_more
         page = PageWrite(
@@ -237,9 +246,10 @@ class SyncPreview:
 async def preview_sync(ctx: AppContext, instance_name: str, library_slug: str) -> SyncPreview:
     """List the whole list from the start and compare it with the stored entries."""
     library = await library_by_slug(ctx.readers, library_slug)
-    instance = await find_instance(ctx, instance_name, "sync")
-    if library is None or instance is None or not in_scope(instance, library):
+    found = find_instance(ctx, instance_name, "sync")
+    if library is None or found is None or not in_scope(found, library) or ctx.plugins is None:
         return SyncPreview(library_slug, instance_name, error="not in scope")
+    manager, instance = ctx.plugins, found.row
     stored = {
         r[0]: tuple(r[1:])
         for r in await ctx.readers.fetchall(
@@ -253,11 +263,14 @@ async def preview_sync(ctx: AppContext, instance_name: str, library_slug: str) -
     cursor: str | None = None
     complete = False
     error: str | None = None
+    sync_ctx = SyncContext(library.slug, library.name, library.kind, instance.name)
+
+    async def call(plugin: SyncPlugin) -> SyncResult:
+        return await plugin.sync(sync_ctx, cursor)
+
     try:
-        plugin: SyncPlugin = build_plugin(ctx.registry, instance, ctx.http)
-        sync_ctx = SyncContext(library.slug, library.name, library.kind, instance.name)
         for _ in range(ctx.settings.wanted_sync_max_pages):
-            result = await plugin.sync(sync_ctx, cursor)
+            result = await manager.call(found, call, library=library.library, job="preview")
             for item in result.items:
                 ids = item.ids
                 listed[item.external_id] = (
@@ -273,8 +286,6 @@ async def preview_sync(ctx: AppContext, instance_name: str, library_slug: str) -
             cursor = result.next_cursor
     except PluginError as raised:
         error = f"{raised.code.value}: {raised.message}"
-    except Exception as exc:  # the plugin-call boundary
-        error = f"{ErrorCode.UPSTREAM.value}: {exc!r}"
     return SyncPreview(
         library.slug,
         instance.name,

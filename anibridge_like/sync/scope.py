@@ -1,9 +1,10 @@
 """Which library a sync/recommendation run serves, and which catalog titles belong to it.
 
 A library resolves by slug to its row; an instance serves it when it is enabled and scoped to it
-(or to all libraries). A catalog title belongs to a library when an enabled provider instance in
-the library's scope serves the title's site and the title's kind is the library's (``movies`` →
-``movie``, otherwise ``series``) — the rule Torznab uses (``torznab/query.py`` ``_SCOPE_SQL``).
+(or to all libraries: :mod:`anibridge_like.libraries.scope`, the one scope rule). A catalog title
+belongs to a library when an enabled provider instance in the library's scope serves the title's
+site and the title's kind is the library's (``movies`` → ``movie``, otherwise ``series``) — the
+rule Torznab uses.
 Nothing resolves → nothing is written (fail closed).
 """
 
@@ -16,56 +17,61 @@ from typing import Any
 
 import aiosqlite
 
+from anibridge_like.libraries.model import Library
+from anibridge_like.libraries.scope import scope_sql
+from anibridge_like.libraries.snapshot import library_from_row
 from anibridge_like.storage.database import ReaderPool
 
 
 @dataclass(frozen=True, slots=True)
 class LibraryRow:
+    """A library with its row id (the wanted and recommendation tables key on it)."""
+
     id: int
-    slug: str
-    name: str
-    kind: str
-    languages: tuple[str, ...]
+    library: Library
+
+    @property
+    def slug(self) -> str:
+        return self.library.slug
+
+    @property
+    def name(self) -> str:
+        return self.library.name
+
+    @property
+    def kind(self) -> str:
+        return self.library.kind
 
     @property
     def title_kind(self) -> str:
-        return "movie" if self.kind == "movies" else "series"
+        return self.library.title_kind
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(str(lang) for lang in self.library.languages)
 
 
-def _library(row: Any) -> LibraryRow:
-    return LibraryRow(
-        id=int(row["id"]),
-        slug=str(row["slug"]),
-        name=str(row["name"]),
-        kind=str(row["kind"]),
-        languages=tuple(json.loads(row["languages"] or "[]")),
-    )
+_SELECT = (
+    "SELECT id, slug, name, kind, categories, languages, api_key FROM libraries WHERE slug = ?"
+)
 
 
 async def library_by_slug(
     readers: ReaderPool | aiosqlite.Connection, slug: str
 ) -> LibraryRow | None:
-    sql = "SELECT id, slug, name, kind, languages FROM libraries WHERE slug = ?"
     if isinstance(readers, ReaderPool):
-        row = await readers.fetchone(sql, (slug,))
+        row = await readers.fetchone(_SELECT, (slug,))
     else:
-        rows = list(await readers.execute_fetchall(sql, (slug,)))
+        rows = list(await readers.execute_fetchall(_SELECT, (slug,)))
         row = rows[0] if rows else None
-    return None if row is None else _library(row)
-
-
-IN_SCOPE = (
-    "(p.all_libraries = 1 OR EXISTS (SELECT 1 FROM plugin_instance_libraries s"
-    " WHERE s.instance_id = p.id AND s.library_id = {library}))"
-)
-"""SQL: plugin instance ``p`` serves library ``{library}`` (an expression)."""
+    return None if row is None else LibraryRow(int(row["id"]), library_from_row(row))
 
 
 async def instances_serving(readers: ReaderPool, library_id: int, kind: str) -> list[str]:
     """Names of the enabled ``kind`` instances serving the library, by name."""
     rows = await readers.fetchall(
         "SELECT p.name FROM plugin_instances p WHERE p.kind = ? AND p.enabled = 1 AND "
-        + IN_SCOPE.format(library="?")
+        + scope_sql("p", "?")
         + " ORDER BY p.name",
         (kind, library_id),
     )
@@ -75,7 +81,7 @@ async def instances_serving(readers: ReaderPool, library_id: int, kind: str) -> 
 LIBRARY_TITLES = (
     "SELECT t.id FROM titles t WHERE t.gone = 0 AND t.kind = :title_kind AND t.site IN ("
     " SELECT p.site FROM plugin_instances p WHERE p.kind = 'provider' AND p.enabled = 1"
-    " AND p.site IS NOT NULL AND " + IN_SCOPE.format(library=":library") + ")"
+    " AND p.site IS NOT NULL AND " + scope_sql("p", ":library") + ")"
 )
 """SQL: ids of the live catalog titles of library ``:library`` (``:title_kind`` its title kind)."""
 

@@ -10,61 +10,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
 
-from anibridge_like.plugins.provider import Language
-from anibridge_like.torznab.caps import default_categories
+from anibridge_like.libraries.model import ALL_LANGUAGES, Library, LibrarySource
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
 
-LibraryKind = Literal["series", "anime", "movies"]
-ALL_LANGUAGES: tuple[Language, ...] = tuple(Language)
-
-
-class LibrarySource(Protocol):
-    """What the Torznab layer reads from a seed library (``anibridge_like.seed.LibrarySeed``)."""
-
-    @property
-    def slug(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def categories(self) -> Sequence[int]: ...
-    @property
-    def languages(self) -> Sequence[Language | str]: ...
-    @property
-    def api_key(self) -> str | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Library:
-    slug: str
-    name: str
-    kind: LibraryKind
-    categories: tuple[int, ...]
-    languages: tuple[Language, ...]
-    """Served language variants, preferred first (every variant when the seed lists none)."""
-    api_key: str | None
-
-    @property
-    def title_kind(self) -> Literal["series", "movie"]:
-        return "movie" if self.kind == "movies" else "series"
-
-    @classmethod
-    def from_source(cls, source: LibrarySource) -> Library:
-        kind: LibraryKind = source.kind if source.kind in ("anime", "movies") else "series"  # type: ignore[assignment]
-        languages = tuple(Language(str(lang)) for lang in source.languages) or ALL_LANGUAGES
-        categories = tuple(dict.fromkeys(int(c) for c in source.categories))
-        return cls(
-            slug=source.slug,
-            name=source.name,
-            kind=kind,
-            categories=categories or default_categories(kind),
-            languages=tuple(dict.fromkeys(languages)),
-            api_key=source.api_key or None,
-        )
+__all__ = ["Library", "LibrarySource", "libraries_of", "opens", "select_libraries"]
 
 
 def _matches(presented: bytes, key: str | None) -> bool:
@@ -114,7 +64,9 @@ _converted: dict[int, tuple[object, tuple[Library, ...]]] = {}
 
 
 def libraries_of(seed_libraries: Sequence[LibrarySource]) -> tuple[Library, ...]:
-    """The seed's libraries as Torznab sees them, converted once per seed object."""
+    """Library sources (seed entries) as :class:`Library` values, converted once per sequence
+    object. The application serves ``AppContext.libraries`` (the database snapshot); this is for
+    callers holding only a seed."""
     key = id(seed_libraries)
     cached = _converted.get(key)
     if cached is not None and cached[0] is seed_libraries:

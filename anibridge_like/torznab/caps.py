@@ -1,7 +1,8 @@
 """``t=caps``: limits, search modes with their exact parameters, and the standard categories.
 
 Categories are the Newznab standard ids with their English names (Prowlarr maps them by name);
-a library declares its own ids in the seed (default by kind: anime 5070, series 5000, movies 2000).
+a library declares its own ids in the seed (defaults by kind:
+:data:`anibridge_like.libraries.model.DEFAULT_CATEGORIES`).
 A declared sub-category brings its parent along (5070 → 5000 TV / 5070 Anime).
 """
 
@@ -9,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from anibridge_like.libraries.model import Library
 from anibridge_like.torznab.render import DECLARATION, attr
-
-if TYPE_CHECKING:
-    from anibridge_like.torznab.access import Library
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -54,12 +52,6 @@ STANDARD_CATEGORIES: dict[int, str] = {
     8000: "Other",
 }
 """Newznab standard ids → English names (sub-categories without their parent's prefix)."""
-
-_DEFAULTS = {"anime": (5070,), "series": (5000,), "movies": (2000,)}
-
-
-def default_categories(kind: str) -> tuple[int, ...]:
-    return _DEFAULTS.get(kind, (5000,))
 
 
 def parent_of(category: int) -> int:

@@ -29,8 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anibridge_like.libraries.model import Library
+from anibridge_like.libraries.scope import scope_sql
 from anibridge_like.plugins.provider import Language
-from anibridge_like.torznab.access import Library
 from anibridge_like.torznab.naming import Hit
 
 TRUSTED = ("confirmed", "high")
@@ -111,7 +112,8 @@ class Sql:
         return ", ".join(self.p(v) for v in values)
 
 
-_SCOPE_SQL = """
+_SCOPE_SQL = (
+    """
 SELECT l.slug AS library, pi.site AS site,
        EXISTS (SELECT 1 FROM stage_state ss
                WHERE ss.instance = pi.name AND ss.stage = 'title'
@@ -119,10 +121,12 @@ SELECT l.slug AS library, pi.site AS site,
 FROM libraries l
 JOIN plugin_instances pi
   ON pi.kind = 'provider' AND pi.enabled = 1 AND pi.site IS NOT NULL
- AND (pi.all_libraries = 1 OR EXISTS (SELECT 1 FROM plugin_instance_libraries pil
-                                      WHERE pil.instance_id = pi.id AND pil.library_id = l.id))
+ AND """
+    + scope_sql("pi", "l.id")
+    + """
 WHERE l.slug IN ({slugs})
 """
+)
 
 FTS_TITLES = """
 SELECT st.title_id AS title_id

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from anibridge_like.catalog.state import iso, utcnow
 from anibridge_like.settings import Settings
-from anibridge_like.torznab.access import Library, libraries_of, select_libraries
+from anibridge_like.torznab.access import Library, select_libraries
 from anibridge_like.torznab.caps import render_caps
 from anibridge_like.torznab.errors import TorznabError, error_response, unknown_error_response
 from anibridge_like.torznab.params import parse_params
@@ -46,7 +46,7 @@ async def _answer(request: Request, slug: str | None) -> Response:
     key = ctx.settings.api_key
     global_key = key.get_secret_value() or None if key is not None else None
     presented = request.query_params.get("apikey") or None
-    libraries = select_libraries(libraries_of(ctx.seed.libraries), slug, presented, global_key)
+    libraries = select_libraries(ctx.libraries, slug, presented, global_key)
     params = parse_params(request.query_params)
     title = _title(libraries, slug)
     if params.t == "caps":
