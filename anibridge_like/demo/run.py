@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.sites import build_site_app
+from anibridge_like.demo.wanted import DEMO_JOBS
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
 from anibridge_like.server import DaemonServer, QuietServer
@@ -61,8 +62,18 @@ def demo_seed(
 ) -> Seed:
     data = {
         "libraries": [
-            {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
-            {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
+            {
+                "slug": "anime",
+                "kind": "anime",
+                "languages": ["de_dub", "de_sub", "en_sub"],
+                "jobs": DEMO_JOBS,
+            },
+            {
+                "slug": "series",
+                "kind": "series",
+                "languages": ["de_dub", "en_dub", "de_sub"],
+                "jobs": DEMO_JOBS[:1],
+            },
             {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
         ],
         "plugins": [
@@ -125,8 +136,9 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             extra += wanted.seed_entries(await serve_loopback(wanted.app, stack, wanted.name))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
-            update={"data_dir": demo_dir, "api_key": SecretStr(key)}
-        )
+            update={"data_dir": demo_dir, "api_key": SecretStr(key),
+                    "admin_api_key": settings.admin_api_key or SecretStr(key)}
+        )  # fmt: skip
         app = create_app(demo_settings, seed=seed, registry=registry)
         server = DaemonServer.for_app(app, settings.host, settings.port)
         task = asyncio.create_task(server.serve(), name="daemon")
@@ -142,6 +154,8 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
                 announce(f"  {lib.name:<7} URL: {base}/torznab/{lib.slug}/api")
             announce(f"  API key    : {key}")
             announce(f"  progress   : {base}/health/catalog")
+            announce(f"  wanted     : {base}/api/v1/libraries/anime/wanted?apikey=<key>")
+            announce(f"  recommended: {base}/api/v1/libraries/anime/recommendations?apikey=<key>")
             announce("")
         await task
         if not server.started:

@@ -18,6 +18,12 @@ from anibridge_like.demo.anilist_lists import from_catalogs
 from anibridge_like.demo.arr import FakeArr, entries_from_catalogs
 from anibridge_like.demo.catalog import GeneratedCatalog
 
+DEMO_JOBS: list[dict[str, Any]] = [
+    {"name": "wanted sync", "type": "wanted_sync", "cron": "*/2 * * * *"},
+    {"name": "recommendations", "type": "recommendations_refresh", "cron": "*/5 * * * *"},
+]
+"""Library jobs of the demo: wanted lists every two minutes, recommendations every five (so a
+fresh demo shows both while its catalog is still being indexed)."""
 DEMO_SONARR_KEY = "demo-sonarr-key"
 DEMO_ANILIST_USER = "demo"
 

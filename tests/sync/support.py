@@ -78,10 +78,13 @@ REGISTRY = Registry(
 )
 
 
-def seed_data(plugins: list[dict[str, Any]]) -> dict[str, Any]:
+def seed_data(
+    plugins: list[dict[str, Any]], jobs: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "libraries": [
-            {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub"]},
+            {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub"],
+             "jobs": jobs or []},
             {"slug": "series", "kind": "series", "languages": ["de_dub"]},
             {"slug": "movies", "kind": "movies", "languages": ["de_dub"]},
         ],
@@ -115,6 +118,7 @@ async def running_app(
     catalog: Catalog,
     plugins: list[dict[str, Any]],
     registry: Registry = REGISTRY,
+    jobs: list[dict[str, Any]] | None = None,
 ) -> AsyncIterator[tuple[AppContext, httpx.AsyncClient]]:
     PLANS.clear()
     CALLS.clear()
@@ -122,7 +126,7 @@ async def running_app(
     REC_CALLS.clear()
     app = create_app(
         settings.model_copy(update={"admin_api_key": SecretStr("adm")}),
-        seed=parse_seed(seed_data(plugins), registry, environ={}),
+        seed=parse_seed(seed_data(plugins, jobs), registry, environ={}),
         registry=registry,
         environ={},
         start_services=False,
