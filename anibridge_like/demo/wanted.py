@@ -2,7 +2,7 @@
 catalogs, and a fake AniList with a user's list and recommendations over the demo anime.
 
 :func:`wanted_services` returns the fake apps with the seed entries of the instances pointing at
-them (``demo-sonarr`` sync for the anime and series libraries, ``demo-anilist`` sync and
+them (``demo-sonarr`` sync for the anime and series libraries, ``demo-anilist-list`` sync and
 ``demo-anilist-recs`` recommendations for anime).
 """
 
@@ -68,7 +68,7 @@ def wanted_services(catalogs: Mapping[str, GeneratedCatalog]) -> list[WantedServ
             anilist.app,
             (
                 {
-                    "name": "demo-anilist",
+                    "name": "demo-anilist-list",
                     "implementation": "anilist",
                     "kind": "sync",
                     "libraries": ["anime"],

@@ -7,7 +7,9 @@ from __future__ import annotations
 import aiosqlite
 
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.demo.metadata import metadata_apps
 from anibridge_like.demo.metadata.common import serve_loopback
+from anibridge_like.demo.run import DEMO_SEED, DEMO_TITLES, demo_seed
 from anibridge_like.demo.wanted import wanted_services
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.recommendations.refresh import refresh_instance
@@ -50,13 +52,13 @@ async def test_demo_sources_fill_both_endpoints(settings: Settings) -> None:
                 )
 
             await ctx.writer.run(anilist_ids)
-            for name in ("demo-sonarr", "demo-anilist"):
+            for name in ("demo-sonarr", "demo-anilist-list"):
                 run = await sync_instance(ctx, name, "anime")
                 assert run.status == "ok" and run.stored > 0, run
             recs = await refresh_instance(ctx, "demo-anilist-recs", "anime")
             assert recs.status == "ok" and recs.candidates > recs.kept > 0, recs
             wanted = (await client.get("/api/v1/libraries/anime/wanted", headers=KEY)).json()
-            assert {i["instance"] for i in wanted["items"]} == {"demo-sonarr", "demo-anilist"}
+            assert {i["instance"] for i in wanted["items"]} == {"demo-sonarr", "demo-anilist-list"}
             assert any(i["titles"] for i in wanted["items"])
             body = (await client.get("/api/v1/libraries/anime/recommendations", headers=KEY)).json()
             assert body["recommendations"]
@@ -64,3 +66,20 @@ async def test_demo_sources_fill_both_endpoints(settings: Settings) -> None:
                 assert item["title_ids"] and item["available_languages"]
                 assert not item["title"].startswith("Unindexed")
             assert [s["instance"] for s in body["sources"]] == ["demo-anilist-recs"]
+
+
+def test_the_demo_seed_is_valid_with_its_wanted_sources() -> None:
+    catalogs = {site: GeneratedCatalog(site, 10, DEMO_SEED) for site in DEMO_TITLES}
+    extra = [
+        service.seed_entry(f"demo-{name}", "http://127.0.0.1:9")
+        for name, service in metadata_apps(catalogs).items()
+    ]
+    for wanted in wanted_services(catalogs):
+        extra += wanted.seed_entries("http://127.0.0.1:9")
+    urls = {site: "http://127.0.0.1:9" for site in DEMO_TITLES}
+    seed = demo_seed(urls, Registry(), extra)
+    kinds = {p.name: p.kind for p in seed.plugins}
+    assert kinds["demo-sonarr"] == "sync" and kinds["demo-anilist-recs"] == "recommendation"
+    anime = seed.library("anime")
+    assert anime is not None
+    assert {j.type for j in anime.jobs} == {"wanted_sync", "recommendations_refresh"}
