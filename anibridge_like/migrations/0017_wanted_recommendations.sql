@@ -49,6 +49,7 @@ CREATE TABLE wanted_sync_state (
     last_run_at      TEXT,
     last_complete_at TEXT,
     items            INTEGER NOT NULL DEFAULT 0,   -- live entries after the last run
+    config_hash      TEXT,   -- the instance's config when it was disconnected (a change reconnects)
     PRIMARY KEY (library_id, instance_id)
 ) WITHOUT ROWID;
 

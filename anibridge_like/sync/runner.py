@@ -10,6 +10,7 @@ partial (``SyncResult.error``   keep its items, save ``next_cursor``: the next r
 or ``PluginError(partial)``)    there (status ``partial``, or ``paused`` for a rate limit)
 ``rate_limited``                status ``paused`` until ``retry_after``; not a failure
 ``auth`` (``disconnects``)      status ``disconnected``: no automatic run until a user runs it
+                                or the instance's configuration (or its env values) changes
 ``not_configured``              same (``automatic_retry`` is off)
 any other code                  status ``failed``, next attempt after the code's backoff,
                                 doubling per consecutive failure (capped)
@@ -23,6 +24,9 @@ them (:func:`anibridge_like.sync.store.relink`).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +36,7 @@ import structlog
 from anibridge_like.catalog.state import iso, parse_iso, utcnow
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.scope import in_scope as library_in_scope
+from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.errors import ErrorCode, PluginError, policy_for
 from anibridge_like.plugins.instances import InstanceRow
 from anibridge_like.plugins.manager import PluginInstance
@@ -81,6 +86,14 @@ def backoff(ctx: AppContext, error: PluginError, failures: int, now: datetime) -
     return now + timedelta(seconds=min(cap, delay))
 
 
+def config_hash(instance: InstanceRow) -> str:
+    """A digest of the instance's configuration with its environment values: a disconnected
+    instance is tried again by itself once it changes (a new key, say)."""
+    resolved = resolve_env(instance.config, os.environ)
+    text = json.dumps(resolved, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def error_status(error: PluginError) -> str:
     policy = policy_for(error.code)
     if policy.disconnects or not policy.automatic_retry:
@@ -111,8 +124,11 @@ async def sync_instance(
     manager, instance = ctx.plugins, found.row
     state = await read_state(ctx.readers, library.id, instance.id)
     due = parse_iso(state.next_attempt_at)
-    if not manual and (state.status == "disconnected" or (due is not None and due > moment)):
-        return SyncRun(library.slug, instance.name, "skipped", detail=f"{state.status} until {due}")
+    reconnect = state.status == "disconnected" and state.config_hash != config_hash(instance)
+    waits = state.status == "disconnected" or (due is not None and due > moment)
+    if waits and not manual and not reconnect:
+        detail = f"{state.status} until {due}"
+        return SyncRun(library.slug, instance.name, "skipped", detail=detail)
 
     async def call(cursor: str | None) -> SyncResult:
         async def one(plugin: SyncPlugin) -> SyncResult:
@@ -212,6 +228,7 @@ async def _failed(
         "code": error.code.value,
         "error": error.message[:500],
         "now": iso(moment),
+        "config_hash": config_hash(instance) if status == "disconnected" else None,
     }  # fmt: skip
     await ctx.writer.run(state_unit(library.id, instance.id, values), label="wanted.failed")
     log.warning(

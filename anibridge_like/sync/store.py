@@ -27,17 +27,19 @@ class SyncState:
     generation: int
     failures: int
     next_attempt_at: str | None
+    config_hash: str | None = None
 
 
 async def read_state(readers: ReaderPool, library_id: int, instance_id: int) -> SyncState:
     row = await readers.fetchone(
-        "SELECT status, cursor, generation, failures, next_attempt_at FROM wanted_sync_state"
+        "SELECT status, cursor, generation, failures, next_attempt_at, config_hash"
+        " FROM wanted_sync_state"
         " WHERE library_id = ? AND instance_id = ?",
         (library_id, instance_id),
     )
     if row is None:
         return SyncState("pending", None, 0, 0, None)
-    return SyncState(row[0], row[1], int(row[2]), int(row[3]), row[4])
+    return SyncState(row[0], row[1], int(row[2]), int(row[3]), row[4], row[5])
 
 
 _UPSERT = (
@@ -52,14 +54,15 @@ _UPSERT = (
 )
 _STATE = (
     "INSERT INTO wanted_sync_state(library_id, instance_id, status, cursor, generation, failures,"
-    " next_attempt_at, last_error_code, last_error, last_run_at, last_complete_at, items)"
-    " VALUES (:library, :instance, :status, :cursor, :generation, :failures, :next_attempt_at,"
-    " :code, :error, :now, :complete_at, 0)"
+    " next_attempt_at, last_error_code, last_error, last_run_at, last_complete_at, items,"
+    " config_hash) VALUES (:library, :instance, :status, :cursor, :generation, :failures,"
+    " :next_attempt_at, :code, :error, :now, :complete_at, 0, :config_hash)"
     " ON CONFLICT(library_id, instance_id) DO UPDATE SET status = excluded.status,"
     " cursor = excluded.cursor, generation = excluded.generation, failures = excluded.failures,"
     " next_attempt_at = excluded.next_attempt_at, last_error_code = excluded.last_error_code,"
     " last_error = excluded.last_error, last_run_at = excluded.last_run_at,"
-    " last_complete_at = COALESCE(excluded.last_complete_at, wanted_sync_state.last_complete_at)"
+    " last_complete_at = COALESCE(excluded.last_complete_at, wanted_sync_state.last_complete_at),"
+    " config_hash = excluded.config_hash"
 )
 _LINK = (
     "INSERT OR IGNORE INTO wanted_links(wanted_id, title_id)"
@@ -149,6 +152,7 @@ def page_unit(page: PageWrite) -> Any:
                 "error": (page.error or "")[:500] or None,
                 "now": page.now,
                 "complete_at": page.now if page.complete else None,
+                "config_hash": None,
             },
         )
         live = await relink(conn, page.library_id, page.title_kind)
@@ -185,6 +189,7 @@ def state_unit(library_id: int, instance_id: int, values: dict[str, Any]) -> Any
                 "library": library_id,
                 "instance": instance_id,
                 "complete_at": None,
+                "config_hash": None,
                 **values,
             },
         )

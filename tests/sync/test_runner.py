@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiosqlite
 import pytest
 
 from anibridge_like.context import AppContext
@@ -265,3 +266,30 @@ async def test_preview_shows_the_change_and_writes_nothing(settings: Settings) -
         )
         assert await rows(ctx, "SELECT * FROM wanted_items ORDER BY id") == before
         assert await state(ctx) == state_before
+
+
+async def test_a_changed_configuration_reconnects_a_disconnected_instance(
+    settings: Settings,
+) -> None:
+    async with running_app(settings, catalog(), [script("a", "p", ["anime"])]) as (ctx, _):
+        PLANS["p"] = [PluginError(ErrorCode.AUTH, "401"), SyncResult([item(1)])]
+        assert (await sync_instance(ctx, "a", "anime", now=NOW)).status == "disconnected"
+
+        async def new_key(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "UPDATE plugin_instances SET config = ? WHERE name = 'a'",
+                ('{"plan": "p"}  ',),  # same meaning, other text: no change
+            )
+
+        await ctx.writer.run(new_key)
+        assert ctx.plugins is not None
+        await ctx.plugins.reload(ctx.readers)
+        assert (await sync_instance(ctx, "a", "anime", now=NOW)).status == "skipped"
+        PLANS["p2"] = [SyncResult([item(1)])]
+
+        async def other_plan(conn: aiosqlite.Connection) -> None:
+            await conn.execute('UPDATE plugin_instances SET config = \'{"plan": "p2"}\'')
+
+        await ctx.writer.run(other_plan)
+        await ctx.plugins.reload(ctx.readers)
+        assert (await sync_instance(ctx, "a", "anime", now=NOW)).status == "ok"
