@@ -56,11 +56,12 @@ _WANTED_DUE = (
     + ")"
 )
 """A wanted title whose details are older than ``wanted_refresh_hours`` (anibridge_like.sync)."""
+_WANTED = WANTED_TITLE.format(title="t.id")
 _DUE_FILTER = {
     "wanted": "(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff OR "
     + _WANTED_DUE[1:-1]
     + ") AND "
-    + WANTED_TITLE.format(title="t.id"),
+    + _WANTED,
     "pending": "s.detail_status = 'pending'",
     "due": f"s.detail_status <> 'pending' AND (s.detail_next_at <= :cutoff OR {_WANTED_DUE})",
 }
@@ -70,19 +71,17 @@ def _wanted_cutoff(run: InstanceRun, now: datetime) -> str | None:
     return iso(now - timedelta(hours=run.settings.wanted_refresh_hours))
 
 
-async def _next_wanted_refresh(run: InstanceRun) -> datetime | None:
-    """When the site's first wanted title becomes due again (a run is asked for then)."""
-    rows = await fetch_named(
-        run.readers,
-        "SELECT MIN(s.detail_ok_at) FROM titles t JOIN title_state s ON s.title_id = t.id"
-        " WHERE t.site = :site AND t.gone = 0 AND s.detail_status = 'ok' AND "
-        + WANTED_TITLE.format(title="t.id"),
-        {"site": run.site},
-    )
-    oldest = parse_iso(rows[0][0]) if rows and rows[0][0] else None
-    if oldest is None:
-        return None
-    return oldest + timedelta(hours=run.settings.wanted_refresh_hours)
+def _next_wanted_refresh(
+    run: InstanceRun, now: datetime, oldest_not_due: str | None, any_due: bool
+) -> datetime | None:
+    """When the site's first wanted title becomes due again after this run (a catalog run is
+    asked for then): the oldest wanted details this run leaves alone, or the ones it fetches."""
+    hours = timedelta(hours=run.settings.wanted_refresh_hours)
+    moments = [now + hours] if any_due else []
+    oldest = parse_iso(oldest_not_due)
+    if oldest is not None:
+        moments.append(oldest + hours)
+    return min(moments) if moments else None
 
 
 class _Stop(Exception):
@@ -103,6 +102,8 @@ class _Tally:
     last_error: PluginError | None = None
     earliest_retry: datetime | None = None
     slugs: dict[int, str] = field(default_factory=dict)
+    wanted_next: datetime | None = None
+    """When the first wanted title is due again after this run."""
 
 
 class DetailStage:
@@ -118,22 +119,27 @@ class DetailStage:
                 "SELECT COUNT(*),"
                 " SUM(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff"
                 f" OR {_WANTED_DUE}),"
-                " SUM(s.detail_status = 'failed' AND s.detail_next_at > :cutoff)"
+                " SUM(s.detail_status = 'failed' AND s.detail_next_at > :cutoff),"
+                " MIN(CASE WHEN s.detail_status = 'ok' AND s.detail_ok_at > :wanted_cutoff"
+                f" AND {_WANTED} THEN s.detail_ok_at END),"
+                f" MAX({_DUE_FILTER['wanted']})"
                 " FROM titles t JOIN title_state s ON s.title_id = t.id"
                 " WHERE t.site = :site AND t.gone = 0",
                 {"site": run.site, "cutoff": cutoff, "wanted_cutoff": _wanted_cutoff(run, now)},
             )
-        catalog, due, failing = (int(v or 0) for v in list(rows)[0])
+        first = list(rows)[0]
+        catalog, due, failing = (int(v or 0) for v in first[:3])
+        wanted_next = _next_wanted_refresh(run, now, first[3], bool(first[4]))
         total = due
         life = StageLifecycle(run, self.name, state)
         if (skip := life.backing_off()) is not None:
             return skip
         if total == 0:
             result = await life.nothing_due()
-            return replace(result, next_attempt_at=await _next_wanted_refresh(run))
+            return replace(result, next_attempt_at=wanted_next)
         progress = await life.begin(total)
         log.info("detail.started", due=total)
-        tally = _Tally(total, catalog, failing)
+        tally = _Tally(total, catalog, failing, wanted_next=wanted_next)
         size = run.settings.detail_queue_size
         work: Channel[tuple[int, str, int]] = Channel(size, name="detail-work")
         results: Channel[DetailOutcome] = Channel(size, name="detail-results")
@@ -333,7 +339,7 @@ class DetailStage:
             return await life.fail(error, persisted=tally.persisted, failed=tally.failed)
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
-        wanted_at = await _next_wanted_refresh(run)
+        wanted_at = tally.wanted_next
         if wanted_at is not None and (
             tally.earliest_retry is None or wanted_at < tally.earliest_retry
         ):
