@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
 WANTED_STATUSES = ("wanted", "watching")
 
 _BY_LIBRARY = (
-    "SELECT DISTINCT l.title_id FROM wanted_links l JOIN wanted_items w ON w.id = l.wanted_id"
+    "SELECT t.id, t.newest_seen, t.newest_episode FROM titles t WHERE t.id IN ("
+    " SELECT l.title_id FROM wanted_links l JOIN wanted_items w ON w.id = l.wanted_id"
     " JOIN libraries lib ON lib.id = w.library_id"
     " WHERE w.removed_at IS NULL AND w.list_status IN ('wanted', 'watching')"
-    " AND lib.slug IN (SELECT value FROM json_each(?)) ORDER BY l.title_id"
+    " AND lib.slug IN (SELECT value FROM json_each(?)))"
+    " AND t.gone = 0 AND t.newest_seen >= ? ORDER BY t.newest_seen DESC, t.newest_episode"
 )
 WANTED_TITLE = (
     "EXISTS (SELECT 1 FROM wanted_links wl JOIN wanted_items wi ON wi.id = wl.wanted_id"
@@ -26,10 +28,18 @@ WANTED_TITLE = (
 """SQL: the title ``{title}`` (an id expression) is wanted in some library."""
 
 
-def wanted_title_ids(conn: sqlite3.Connection, library_slugs: Sequence[str]) -> list[int]:
-    """Titles wanted in any of the libraries, ascending."""
+def wanted_titles(
+    conn: sqlite3.Connection, library_slugs: Sequence[str], since: str
+) -> Generator[tuple[int, str | None, int | None], None, None]:
+    """Titles wanted in any of the libraries with a release newer than ``since``, as feed
+    bounds ``(title_id, newest_seen, newest_episode)`` newest first (a feed stops early)."""
     if not library_slugs:
-        return []
+        return
     cursor = conn.cursor()
     cursor.row_factory = None
-    return [int(r[0]) for r in cursor.execute(_BY_LIBRARY, (json.dumps(list(library_slugs)),))]
+    cursor.execute(_BY_LIBRARY, (json.dumps(list(library_slugs)), since))
+    try:
+        while rows := cursor.fetchmany(16):  # a feed reads only the first few
+            yield from ((int(r[0]), r[1], r[2]) for r in rows)
+    finally:
+        cursor.close()

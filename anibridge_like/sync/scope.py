@@ -87,16 +87,36 @@ LIBRARY_TITLES = (
 
 TRUSTED = "('confirmed', 'high')"
 
+ID_COLUMNS = (("tvdb", "tvdb_id"), ("tmdb", "tmdb_id"), ("imdb", "imdb_id"),
+              ("anilist", "anilist_id"), ("mal", "mal_id"))  # fmt: skip
+
+
+def id_matches(source: str, key: str, column: str) -> str:
+    """SQL: ``(key, title_id)`` of every trusted mapping sharing an id with the rows of
+    ``source`` (a table expression with ``key`` and ``{namespace}_id`` columns) — one indexed
+    join per namespace (an ``OR`` over the namespaces would scan the mappings per row)."""
+    branches = [
+        f"SELECT {key} AS key, sm.title_id AS title_id FROM {source}"
+        f" JOIN series_mappings sm ON sm.{col} = {column.format(col=col)}"
+        f" WHERE {column.format(col=col)} IS NOT NULL AND sm.status IN {TRUSTED}"
+        for _, col in ID_COLUMNS
+    ]
+    return " UNION ".join(branches)
+
+
 RESOLVE_IDS = (
-    "SELECT DISTINCT r.key AS key, sm.title_id AS title_id FROM (SELECT"
-    " json_extract(value, '$.key') AS key, json_extract(value, '$.tvdb') AS tvdb,"
-    " json_extract(value, '$.tmdb') AS tmdb, json_extract(value, '$.imdb') AS imdb,"
-    " json_extract(value, '$.anilist') AS anilist, json_extract(value, '$.mal') AS mal"
-    " FROM json_each(:refs)) r"
-    " JOIN series_mappings sm ON sm.status IN " + TRUSTED + " AND ("
-    "   sm.tvdb_id = r.tvdb OR sm.tmdb_id = r.tmdb OR sm.imdb_id = r.imdb"
-    "   OR sm.anilist_id = r.anilist OR sm.mal_id = r.mal)"
-    " WHERE sm.title_id IN (" + LIBRARY_TITLES + ")"
+    "SELECT key, title_id FROM ("
+    + id_matches(
+        "(SELECT json_extract(value, '$.key') AS key, json_extract(value, '$.tvdb') AS tvdb_id,"
+        " json_extract(value, '$.tmdb') AS tmdb_id, json_extract(value, '$.imdb') AS imdb_id,"
+        " json_extract(value, '$.anilist') AS anilist_id, json_extract(value, '$.mal') AS mal_id"
+        " FROM json_each(:refs)) r",
+        "r.key",
+        "r.{col}",
+    )
+    + ") WHERE title_id IN ("
+    + LIBRARY_TITLES
+    + ")"
 )
 """SQL: ``(key, title_id)`` for every reference in ``:refs`` (JSON list of ``{key, tvdb, tmdb,
 imdb, anilist, mal}``) and every trusted-mapped title of the library its ids resolve to."""

@@ -17,7 +17,7 @@ import aiosqlite
 
 from anibridge_like.plugins.sync import WantedItem
 from anibridge_like.storage.database import ReaderPool
-from anibridge_like.sync.scope import LIBRARY_TITLES, TRUSTED
+from anibridge_like.sync.scope import LIBRARY_TITLES, id_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +65,15 @@ _STATE = (
     " config_hash = excluded.config_hash"
 )
 _LINK = (
-    "INSERT OR IGNORE INTO wanted_links(wanted_id, title_id)"
-    " SELECT w.id, sm.title_id FROM wanted_items w"
-    " JOIN series_mappings sm ON sm.status IN " + TRUSTED + " AND ("
-    "   sm.tvdb_id = w.tvdb_id OR sm.tmdb_id = w.tmdb_id OR sm.imdb_id = w.imdb_id"
-    "   OR sm.anilist_id = w.anilist_id OR sm.mal_id = w.mal_id)"
-    " WHERE w.library_id = :library AND w.removed_at IS NULL"
-    " AND sm.title_id IN (" + LIBRARY_TITLES + ")"
+    "INSERT OR IGNORE INTO wanted_links(wanted_id, title_id) SELECT key, title_id FROM ("
+    + id_matches(
+        "(SELECT * FROM wanted_items WHERE library_id = :library AND removed_at IS NULL) w",
+        "w.id",
+        "w.{col}",
+    )
+    + ") WHERE title_id IN ("
+    + LIBRARY_TITLES
+    + ")"
 )
 
 

@@ -13,8 +13,8 @@ library's page), nor the rows of every title a broad text match selects.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from anibridge_like.torznab.naming import Hit
 from anibridge_like.torznab.query import Key, PageKeys, Query, TitleBound, fetch_page
@@ -93,19 +93,18 @@ def wanted_first_page(
     conn: sqlite3.Connection,
     query: Query,
     titles: Iterable[TitleBound],
-    wanted: Sequence[int],
+    wanted: Iterable[TitleBound],
     since: str,
 ) -> Page:
-    """The no-query feed with the releases of ``wanted`` titles newer than ``since`` first (newest
-    first among them), then every other release in feed order; each release once."""
-    if not wanted:
+    """The no-query feed with the releases of ``wanted`` titles (bounds, newest first) newer
+    than ``since`` first, then every other release in feed order; each release once."""
+    first = [k for k in window_keys(conn, query, wanted) if k[0] >= since]
+    if not first:
         return page(conn, query, titles)
-    first = [
-        k for k in window_keys(conn, query, ((t, None, None) for t in wanted)) if k[0] >= since
-    ]
     taken = {(k[1], k[2]) for k in first}
-    wider = replace(query, limit=query.limit + len(first))
-    rest = [k for k in window_keys(conn, wider, titles) if (k[1], k[2]) not in taken]
+    # the plain window minus the promoted rows still fills the page: at most len(first) of its
+    # rows are promoted ones, and the page needs only window - len(first) others
+    rest = [k for k in window_keys(conn, query, titles) if (k[1], k[2]) not in taken]
     combined = first + rest
     chosen = combined[query.offset : query.offset + query.limit]
     head = _by_preference([k for k in chosen if (k[1], k[2]) in taken])

@@ -19,12 +19,13 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import aiosqlite
 
 from anibridge_like.storage.database import run_sync
-from anibridge_like.sync.priority import wanted_title_ids
+from anibridge_like.sync.priority import wanted_titles
 from anibridge_like.torznab import feed
 from anibridge_like.torznab.access import Library
 from anibridge_like.torznab.caps import category_matches, with_parents
@@ -145,8 +146,9 @@ def _search_rows(
         with rss_titles(conn, rss) as titles:
             if wanted_since is None:
                 return feed.page(conn, rss, titles).hits
-            wanted = wanted_title_ids(conn, [lib.slug for lib in libraries])
-            return feed.wanted_first_page(conn, rss, titles, wanted, wanted_since).hits
+            slugs = [lib.slug for lib in libraries]
+            with closing(wanted_titles(conn, slugs, wanted_since)) as wanted:
+                return feed.wanted_first_page(conn, rss, titles, wanted, wanted_since).hits
     for attempt in attempts:
         query = Query(
             allowed,
