@@ -42,6 +42,8 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.api.recommendations import routes as recommendation_routes
     from anibridge_like.api.wanted import routes as wanted_routes
+    from anibridge_like.downloads.api import routes as download_routes
+    from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
 
     return [
@@ -53,6 +55,8 @@ def _routes() -> list[BaseRoute]:
         *torznab_routes,
         *wanted_routes,
         *recommendation_routes,
+        *download_routes,
+        *stream_routes,
     ]
 
 
@@ -147,3 +151,6 @@ async def _start_services(ctx: AppContext, stack: AsyncExitStack) -> None:
     ctx.jobs = await stack.enter_async_context(JobRunner(ctx))
     service: Any = await stack.enter_async_context(CatalogService(ctx))
     ctx.services["catalog"] = service
+    from anibridge_like.downloads.service import DownloadService
+
+    ctx.services["downloads"] = await stack.enter_async_context(DownloadService(ctx))

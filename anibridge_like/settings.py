@@ -166,6 +166,71 @@ class Settings(BaseSettings):
         "Torznab feed (RSS sync).",
     )
 
+    # ---- downloads (qBittorrent-compatible API, hosts, STRM) -----------------------------
+    download_dir: Path | None = Field(
+        None,
+        description="Root of finished downloads; files land in `<download_dir>/<category>/`. "
+        "Default `<data_dir>/downloads`. Mount it at the same path in Sonarr/Radarr.",
+    )
+    download_category_folders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Folder (relative to `download_dir`) per category, JSON object, e.g. "
+        '`{"tv-sonarr": "tv"}`; a category not listed uses its own name.',
+    )
+    download_concurrency: int = Field(
+        2, ge=1, le=16, description="Downloads that run at once (the rest wait queued)."
+    )
+    download_host_order: list[str] = Field(
+        default_factory=lambda: ["VOE", "Filemoon", "Vidmoly", "Vidoza", "Streamtape"],
+        description="Hoster preference (names as the sites print them, JSON list); hosters "
+        "not listed are tried afterwards in page order.",
+    )
+    download_host_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Longest wait for one hoster to answer (embed page, and yt-dlp's socket "
+        "timeout) before the next one is tried.",
+    )
+    download_rate_limit: int | None = Field(
+        None, ge=1024, description="Bandwidth cap per download in bytes/s (unset: no cap)."
+    )
+    download_strm_categories: list[str] = Field(
+        default_factory=list,
+        description="Categories whose grabs are written as `.strm` files (a signed "
+        "`/stream/{token}` URL of ours) instead of the media (JSON list).",
+    )
+    download_progress_flush_seconds: float = Field(
+        2.0, gt=0, description="Interval of the one coalesced write of all downloads' progress."
+    )
+    download_links_max_age_minutes: float = Field(
+        20.0,
+        gt=0,
+        description="Hoster links read from an episode page are reused this long; older ones "
+        "(and links whose every hoster failed) are read from the page again.",
+    )
+    qbittorrent_username: str | None = Field(
+        None,
+        description="Username of the qBittorrent-compatible API (`/api/v2`). Required, with "
+        "the password, when `host` is not a loopback address.",
+    )
+    qbittorrent_password: SecretStr | None = Field(
+        None, description="Password of the qBittorrent-compatible API."
+    )
+    stream_secret: SecretStr | None = Field(
+        None,
+        description="Key signing `/stream/{token}` URLs in `.strm` files; default a random "
+        "key kept in `<data_dir>/stream_secret`.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL media players reach this daemon at, written into `.strm` files "
+        "(default `http://<host>:<port>`).",
+    )
+
+    @property
+    def resolved_download_dir(self) -> Path:
+        return (self.download_dir or self.data_dir / "downloads").resolve()
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "anibridge.db"

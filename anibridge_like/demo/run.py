@@ -1,7 +1,11 @@
 """``anibridge-like serve --demo``: the daemon with a bundled seed, indexing bundled demo sites.
 
 The demo sites are the deterministic fake sites of the test suite (AniWorld-, s.to- and
-megakino-style), served by uvicorn on 127.0.0.1 ports of their own inside this process. The
+megakino-style), served by uvicorn on 127.0.0.1 ports of their own inside this process, with the
+fake video hosters (:mod:`anibridge_like.demo.hosters`) behind their episode pages' redirects, so
+a grab from Sonarr/Radarr (added as a qBittorrent client) ends with a file in
+``<data_dir>/demo/downloads/<category>/``. The demo tries the failing hosters first
+(``DEMO_HOST_ORDER``) so the fallback shows in the log. The
 demo's database lives in ``<data_dir>/demo`` so it never mixes with a real index. The Torznab
 URL and key to paste into Sonarr/Radarr/Prowlarr are announced once the daemon is up.
 """
@@ -32,6 +36,8 @@ log = structlog.get_logger(__name__)
 
 DEMO_TITLES = {"aniworld": 120, "sto": 80, "megakino": 150}
 DEMO_SEED = 7
+DEMO_HOST_ORDER = ["Vidmoly", "Doodstream", "Streamtape", "Filemoon", "VOE", "Vidoza"]
+DEMO_STRM_CATEGORY = "tv-strm"
 
 
 async def serve_loopback(app: ASGIApp, stack: AsyncExitStack, name: str) -> str:
@@ -115,6 +121,7 @@ def _demo_key(directory: Path) -> str:
 
 async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
     from anibridge_like.app import create_app
+    from anibridge_like.demo.hosters import build_app as build_hosters
     from anibridge_like.demo.metadata import metadata_apps
     from anibridge_like.demo.wanted import wanted_services
 
@@ -124,10 +131,12 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
     key = settings.api_key.get_secret_value() if settings.api_key else _demo_key(demo_dir)
     async with AsyncExitStack() as stack:
         catalogs = {site: GeneratedCatalog(site, n, DEMO_SEED) for site, n in DEMO_TITLES.items()}
-        urls = {
-            site: await serve_loopback(build_site_app(site, cat), stack, site)
-            for site, cat in catalogs.items()
-        }
+        hosters_url = await serve_loopback(build_hosters(), stack, "hosters")
+        urls: dict[str, str] = {}
+        for site, cat in catalogs.items():
+            site_app = build_site_app(site, cat)
+            site_app.state.hosters_url = hosters_url
+            urls[site] = await serve_loopback(site_app, stack, site)
         extra: list[dict[str, Any]] = []
         for name, service in metadata_apps(catalogs).items():
             url = await serve_loopback(service.app, stack, name)
@@ -136,9 +145,15 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             extra += wanted.seed_entries(await serve_loopback(wanted.app, stack, wanted.name))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
-            update={"data_dir": demo_dir, "api_key": SecretStr(key),
-                    "admin_api_key": settings.admin_api_key or SecretStr(key)}
-        )  # fmt: skip
+            update={
+                "data_dir": demo_dir,
+                "api_key": SecretStr(key),
+                "admin_api_key": settings.admin_api_key or SecretStr(key),
+                "download_host_order": DEMO_HOST_ORDER,
+                "download_strm_categories": settings.download_strm_categories
+                or [DEMO_STRM_CATEGORY],
+            }
+        )
         app = create_app(demo_settings, seed=seed, registry=registry)
         server = DaemonServer.for_app(app, settings.host, settings.port)
         task = asyncio.create_task(server.serve(), name="daemon")
@@ -156,6 +171,12 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             announce(f"  progress   : {base}/health/catalog")
             announce(f"  wanted     : {base}/api/v1/libraries/anime/wanted?apikey=<key>")
             announce(f"  recommended: {base}/api/v1/libraries/anime/recommendations?apikey=<key>")
+            announce("Add a qBittorrent download client in Sonarr/Radarr:")
+            announce(f"  host {settings.host}, port {settings.port}, no username/password")
+            announce(
+                f"  files land in {demo_settings.resolved_download_dir}/<category>/ "
+                f"(category {DEMO_STRM_CATEGORY!r} gets .strm files)"
+            )
             announce("")
         await task
         if not server.started:

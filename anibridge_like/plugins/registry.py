@@ -13,6 +13,7 @@ provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.p
 metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
 sync        ``anibridge_like.sync``               :mod:`anibridge_like.plugins.sync`
 recommendation ``anibridge_like.recommendations`` :mod:`anibridge_like.plugins.recommendation`
+host        ``anibridge_like.hosts``              :mod:`anibridge_like.plugins.host`
 ==========  ===================================  ===========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
@@ -52,6 +53,7 @@ PLUGIN_KINDS: dict[str, PluginKind] = {
     "recommendation": PluginKind(
         "anibridge_like.recommendations", "anibridge_like.plugins.recommendation"
     ),
+    "host": PluginKind("anibridge_like.hosts", "anibridge_like.plugins.host"),
 }
 
 INSTANCE_COLUMNS: tuple[str, ...] = tuple(
@@ -77,6 +79,7 @@ BUILTINS: dict[str, dict[str, str]] = {
         "anilist": "anibridge_like.sync.anilist:AniListSync",
     },
     "recommendation": {"anilist": "anibridge_like.recommendations.anilist:AniListRecommendations"},
+    "host": {"generic": "anibridge_like.hosts.generic:GenericHost"},
 }
 
 

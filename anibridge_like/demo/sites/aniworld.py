@@ -34,6 +34,7 @@ from starlette.routing import Route
 from anibridge_like.demo.catalog import GenEpisode, GeneratedCatalog, GenTitle
 from anibridge_like.demo.faults import FaultController, RenderFaults, render_faults
 from anibridge_like.demo.sites import site_app
+from anibridge_like.demo.sites.hoster_links import aniworld_hoster_list, aniworld_redirect
 from anibridge_like.plugins.provider import FILM_SEASON, SPECIAL_SEASON, Language
 
 FLAG_FILES: dict[Language, tuple[str, str]] = {
@@ -318,10 +319,37 @@ def build_app(catalog: GeneratedCatalog, faults: FaultController) -> Starlette:
             return _not_found()
         return HTMLResponse(season_page(title, number, render_faults(request.scope)))
 
+    async def episode(request: Request) -> Response:
+        title = title_or_none(request)
+        number = request.path_params.get("season", FILM_SEASON)
+        ep = next(
+            (
+                e
+                for e in (title.episodes if title else [])
+                if e.season == number and e.number == request.path_params["number"]
+            ),
+            None,
+        )
+        if title is None or ep is None:
+            return _not_found()
+        hosters = _HOSTERS[: 1 + (title.seed + ep.number) % 3]
+        return HTMLResponse(
+            _head(f"{title.title} Episode {ep.number}")
+            + '<div class="container">\n'
+            + _series_header(title, False)
+            + _season_nav(title, ep.season, False)
+            + aniworld_hoster_list(hosters, title.slug, ep.season, ep.number, ep.languages)
+            + "</div>\n"
+            + _FOOT
+        )
+
     routes: Iterable[Route] = (
         Route("/animes-alphabet", alphabet),
         Route("/anime/stream/{slug}", series),
         Route("/anime/stream/{slug}/staffel-{season:int}", season),
         Route("/anime/stream/{slug}/filme", season),
+        Route("/anime/stream/{slug}/staffel-{season:int}/episode-{number:int}", episode),
+        Route("/anime/stream/{slug}/filme/film-{number:int}", episode),
+        Route("/redirect/{id:int}", aniworld_redirect(_HOSTERS)),
     )
     return site_app(list(routes), catalog, faults)

@@ -40,6 +40,7 @@ from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle
 from anibridge_like.demo.faults import FaultController, RenderFaults, render_faults
 from anibridge_like.demo.names import slugify
 from anibridge_like.demo.sites import site_app
+from anibridge_like.demo.sites.hoster_links import megakino_embed
 from anibridge_like.plugins.provider import FILM_SEASON, SPECIAL_SEASON, Language
 
 LANGUAGE_LABELS: dict[Language, str] = {
@@ -146,7 +147,7 @@ class MegakinoSite:
         return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{_NS}">{rows}</urlset>'
 
     # ---- title pages --------------------------------------------------------------------
-    def title_page(self, title: GenTitle, layout: bool) -> str:
+    def title_page(self, title: GenTitle, layout: bool, request: Request | None = None) -> str:
         if layout:
             body = (
                 f'<div class="movie-card" data-id="{title.site_id}">'
@@ -172,7 +173,7 @@ class MegakinoSite:
                 "IMDb</a>"
             )
         body = "".join(head) + (
-            self._player(title) if title.kind == "movie" else self._seasons(title)
+            self._player(title, request) if title.kind == "movie" else self._seasons(title)
         )
         kind = "film" if title.kind == "movie" else "serial"
         return _page(
@@ -181,13 +182,15 @@ class MegakinoSite:
             f"{body}</article>",
         )
 
-    def _player(self, title: GenTitle) -> str:
+    def _player(self, title: GenTitle, request: Request | None = None) -> str:
         tabs: list[str] = []
         for lang in sorted(title.languages):
             for host in HOSTS[: 1 + _digest(title.slug, lang) % len(HOSTS)]:
+                embed = megakino_embed(request, host, title.slug, lang.value) if request else None
+                src = f' data-src="{_e(embed)}"' if embed else ""
                 tabs.append(
                     f'<span class="tabs-block__tab" data-language-label="{LANGUAGE_LABELS[lang]}"'
-                    f' data-host="{host}">{LANGUAGE_LABELS[lang]} – {host}</span>'
+                    f' data-host="{host}"{src}>{LANGUAGE_LABELS[lang]} – {host}</span>'
                 )
         frame = f"https://voe.example/e/{_digest(title.slug, 'film'):08x}"
         return (
@@ -280,7 +283,9 @@ def build_app(
             kind = "movie" if folder == "films" else "series"
             if title is None or title.kind != kind:
                 return _not_found()
-            return HTMLResponse(site.title_page(title, render_faults(request.scope).layout))
+            return HTMLResponse(
+                site.title_page(title, render_faults(request.scope).layout, request)
+            )
 
         return handler
 

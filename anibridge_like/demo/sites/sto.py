@@ -35,6 +35,7 @@ from starlette.routing import Route
 from anibridge_like.demo.catalog import GenEpisode, GeneratedCatalog, GenTitle
 from anibridge_like.demo.faults import FaultController, render_faults
 from anibridge_like.demo.sites import site_app
+from anibridge_like.demo.sites.hoster_links import redirect_to
 from anibridge_like.plugins.provider import FILM_SEASON, SPECIAL_SEASON, Language
 
 LANGUAGE_BUTTONS: dict[Language, tuple[str, str]] = {
@@ -116,6 +117,8 @@ class StoSite:
     def __init__(self, catalog: GeneratedCatalog) -> None:
         self.catalog = catalog
         self._alpha: list[int] | None = None
+        self.redirects: dict[str, str] = {}
+        """``/r?t=<token>`` → hoster, for the tokens episode pages rendered."""
 
     def alpha_order(self) -> list[int]:
         if self._alpha is None:
@@ -238,6 +241,7 @@ class StoSite:
         for label, lang_id in variants:
             for h, host in enumerate(HOSTS[: 1 + _digest(title.slug, number, label) % 3]):
                 token = f"{_digest(title.slug, season, number, label, h):08x}"
+                self.redirects[token] = host
                 if layout:
                     buttons.append(
                         f'<a class="stream" data-stream="/r?t={token}" '
@@ -306,7 +310,12 @@ def build_app(catalog: GeneratedCatalog, faults: FaultController | None = None) 
         )
         return _not_found() if html is None else HTMLResponse(html)
 
+    async def redirect(request: Request) -> Response:
+        token = request.query_params.get("t", "")
+        return redirect_to(request, site.redirects.get(token), token)
+
     routes = [
+        Route("/r", redirect),
         Route("/serien", listing),
         Route("/serie/{slug}", series),
         Route("/serie/{slug}/staffel-{season:int}", season),
