@@ -93,3 +93,5 @@ CREATE TABLE recommendation_dismissals (
 -- and MAL ids of the mappings had no index (TVDB/TMDB/IMDb have theirs since 0003).
 CREATE INDEX series_mappings_anilist ON series_mappings(anilist_id) WHERE anilist_id IS NOT NULL;
 CREATE INDEX series_mappings_mal ON series_mappings(mal_id) WHERE mal_id IS NOT NULL;
+-- ... and through the ids a provider page links, for titles not mapped yet.
+CREATE INDEX title_external_ids_value ON title_external_ids(namespace, value);

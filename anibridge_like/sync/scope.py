@@ -92,15 +92,25 @@ ID_COLUMNS = (("tvdb", "tvdb_id"), ("tmdb", "tmdb_id"), ("imdb", "imdb_id"),
 
 
 def id_matches(source: str, key: str, column: str) -> str:
-    """SQL: ``(key, title_id)`` of every trusted mapping sharing an id with the rows of
-    ``source`` (a table expression with ``key`` and ``{namespace}_id`` columns) — one indexed
-    join per namespace (an ``OR`` over the namespaces would scan the mappings per row)."""
-    branches = [
-        f"SELECT {key} AS key, sm.title_id AS title_id FROM {source}"
-        f" JOIN series_mappings sm ON sm.{col} = {column.format(col=col)}"
-        f" WHERE {column.format(col=col)} IS NOT NULL AND sm.status IN {TRUSTED}"
-        for _, col in ID_COLUMNS
-    ]
+    """SQL: ``(key, title_id)`` of every title sharing an id with the rows of ``source`` (a
+    table expression with ``key`` and ``{namespace}_id`` columns): through its trusted mapping,
+    or — for a title the canonical stage has not mapped yet — through the ids its own page links
+    (``title_external_ids``). One indexed join per namespace and source (an ``OR`` over the
+    namespaces would scan the mappings for every row)."""
+    branches = []
+    for namespace, col in ID_COLUMNS:
+        value = column.format(col=col)
+        branches.append(
+            f"SELECT {key} AS key, sm.title_id AS title_id FROM {source}"
+            f" JOIN series_mappings sm ON sm.{col} = {value}"
+            f" WHERE {value} IS NOT NULL AND sm.status IN {TRUSTED}"
+        )
+        branches.append(
+            f"SELECT {key} AS key, x.title_id AS title_id FROM {source}"
+            f" JOIN title_external_ids x ON x.namespace = '{namespace}'"
+            f" AND x.value = CAST({value} AS TEXT) WHERE {value} IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM series_mappings sx WHERE sx.title_id = x.title_id)"
+        )
     return " UNION ".join(branches)
 
 

@@ -184,6 +184,8 @@ async def test_refresh_conflicts_only_when_every_instance_runs(settings: Setting
         first = await client.post(url, headers=KEY)
         assert first.status_code == 202
         assert first.json() == {"started": ["recs-b"], "running": ["recs-a"]}
+        await service.tasks[("recommendations", "anime", "recs-b")]  # its real run ended
+        service.start(("recommendations", "anime", "recs-b"), blocked)
         second = await client.post(url, headers=KEY)
         assert second.status_code == 409
         assert sorted(second.json()["running"]) == ["recs-a", "recs-b"]

@@ -293,3 +293,29 @@ async def test_a_changed_configuration_reconnects_a_disconnected_instance(
         await ctx.writer.run(other_plan)
         await ctx.plugins.reload(ctx.readers)
         assert (await sync_instance(ctx, "a", "anime", now=NOW)).status == "ok"
+
+
+async def test_unmapped_titles_link_through_the_ids_their_pages_give(settings: Settings) -> None:
+    eps = [Ep(1, 1, {"de_dub": ts(10)})]
+    shows = [
+        Show("aniworld", "fresh", "Fresh", eps),  # detail done, canonical not yet
+        Show("aniworld", "mapped", "Mapped", eps, mapping={"tvdb_id": 77}),
+        Show("sto", "elsewhere", "Elsewhere", eps),  # another library
+    ]
+    async with running_app(
+        settings, Catalog(ready=("aw", "sto", "mk"), shows=shows), [script("a", "p", ["anime"])]
+    ) as (ctx, _):
+
+        async def page_ids(conn: aiosqlite.Connection) -> None:
+            await conn.executemany(
+                "INSERT INTO title_external_ids(title_id, namespace, value)"
+                " SELECT id, ?, ? FROM titles WHERE slug = ?",
+                [("anilist", "501", "fresh"), ("anilist", "501", "elsewhere"),
+                 ("anilist", "501", "mapped")],  # the mapping decides for mapped titles
+            )  # fmt: skip
+
+        await ctx.writer.run(page_ids)
+        PLANS["p"] = [SyncResult([WantedItem("anilist:501", ExternalIds(anilist=501), "F",
+                                             2024, "series", "wanted")])]  # fmt: skip
+        await sync_instance(ctx, "a", "anime", now=NOW)
+        assert await links(ctx) == {"anilist:501": {"fresh"}}
