@@ -38,6 +38,7 @@ log = structlog.get_logger(__name__)
 
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
+    from anibridge_like.api.gaps import routes as gap_routes
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.api.recommendations import routes as recommendation_routes
@@ -55,6 +56,7 @@ def _routes() -> list[BaseRoute]:
         *torznab_routes,
         *wanted_routes,
         *recommendation_routes,
+        *gap_routes,
         *download_routes,
         *stream_routes,
     ]

@@ -25,8 +25,9 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.sites import build_site_app
-from anibridge_like.demo.wanted import DEMO_JOBS
+from anibridge_like.demo.wanted import with_wanted_jobs
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
 from anibridge_like.server import DaemonServer, QuietServer
@@ -67,21 +68,23 @@ def demo_seed(
     urls: dict[str, str], registry: Registry, extra_plugins: list[dict[str, Any]]
 ) -> Seed:
     data = {
-        "libraries": [
-            {
-                "slug": "anime",
-                "kind": "anime",
-                "languages": ["de_dub", "de_sub", "en_sub"],
-                "jobs": DEMO_JOBS,
-            },
-            {
-                "slug": "series",
-                "kind": "series",
-                "languages": ["de_dub", "en_dub", "de_sub"],
-                "jobs": DEMO_JOBS[:1],
-            },
-            {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
-        ],
+        "libraries": with_wanted_jobs(
+            with_media_jobs(
+                [
+                    {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
+                    {
+                        "slug": "series",
+                        "kind": "series",
+                        "languages": ["de_dub", "en_dub", "de_sub"],
+                    },
+                    {
+                        "slug": "movies",
+                        "kind": "movies",
+                        "languages": ["de_dub", "en_dub", "de_sub"],
+                    },
+                ]
+            )
+        ),
         "plugins": [
             {
                 "name": "demo-aniworld",
@@ -143,6 +146,7 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             extra.append(service.seed_entry(f"demo-{name}", url))
         for wanted in wanted_services(catalogs):
             extra += wanted.seed_entries(await serve_loopback(wanted.app, stack, wanted.name))
+        extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
             update={
@@ -171,6 +175,8 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             announce(f"  progress   : {base}/health/catalog")
             announce(f"  wanted     : {base}/api/v1/libraries/anime/wanted?apikey=<key>")
             announce(f"  recommended: {base}/api/v1/libraries/anime/recommendations?apikey=<key>")
+            announce(f"  gaps       : {base}/api/v1/libraries/anime/gaps?apikey={key}")
+            announce("")
             announce("Add a qBittorrent download client in Sonarr/Radarr:")
             announce(f"  host {settings.host}, port {settings.port}, no username/password")
             announce(

@@ -25,6 +25,16 @@ DEMO_JOBS: list[dict[str, Any]] = [
 """Library jobs of the demo: wanted lists every two minutes, recommendations every five (so a
 fresh demo shows both while its catalog is still being indexed)."""
 DEMO_SONARR_KEY = "demo-sonarr-key"
+
+
+def with_wanted_jobs(libraries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The demo's libraries with :data:`DEMO_JOBS` added (anime: both, series: the sync)."""
+    extra = {"anime": DEMO_JOBS, "series": DEMO_JOBS[:1]}
+    return [
+        {**lib, "jobs": [*lib.get("jobs", []), *extra.get(lib["slug"], [])]} for lib in libraries
+    ]
+
+
 DEMO_ANILIST_USER = "demo"
 
 

@@ -19,6 +19,7 @@ JOB_TYPES: dict[str, str] = {
     "library_refresh": "anibridge_like.catalog.refresh_jobs:LibraryRefreshJob",
     "wanted_sync": "anibridge_like.sync.jobs:WantedSyncJob",
     "recommendations_refresh": "anibridge_like.recommendations.jobs:RecommendationsRefreshJob",
+    "media_scan": "anibridge_like.mediaservers.scan_job:MediaScanJob",
 }
 
 INSTANCE_JOB_TYPES = frozenset({"catalog_refresh"})

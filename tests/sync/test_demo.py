@@ -82,4 +82,4 @@ def test_the_demo_seed_is_valid_with_its_wanted_sources() -> None:
     assert kinds["demo-sonarr"] == "sync" and kinds["demo-anilist-recs"] == "recommendation"
     anime = seed.library("anime")
     assert anime is not None
-    assert {j.type for j in anime.jobs} == {"wanted_sync", "recommendations_refresh"}
+    assert {"wanted_sync", "recommendations_refresh"} <= {j.type for j in anime.jobs}
