@@ -51,16 +51,9 @@ _SEEDS = (
 
 
 def owned_works(conn: sqlite3.Connection, library_id: int) -> set[str]:
-    """Canonical works of the library the user owns on a media server.
-
-    Ownership is the media-server engine's (issue 12: ``media_ownership``, keyed by the same
-    work ids). Until its migration is part of the schema this reads nothing, so owned seeds add
-    nothing and no recommendation is marked owned; this is the one place that reads it."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'media_ownership'"
-    ).fetchone()
-    if exists is None:
-        return set()
+    """Canonical works of the library the user owns on a media server: the media-server engine's
+    ``media_ownership`` (migration 0016), keyed by the same work ids (``tvdb:…``) — a work with
+    at least one owned episode. This is the one place recommendations read ownership from."""
     rows = conn.execute(
         "SELECT DISTINCT work FROM media_ownership WHERE library_id = ? AND state = 'owned'",
         (library_id,),

@@ -201,14 +201,6 @@ async def test_owned_works_are_marked_not_dropped_and_seed(settings: Settings) -
         await setup(ctx)
 
         async def own(conn: aiosqlite.Connection) -> None:
-            # the media-server engine's table (issue 12); created here while it is not merged
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS media_ownership (library_id INTEGER NOT NULL,"
-                " work TEXT NOT NULL, season INTEGER NOT NULL, episode INTEGER NOT NULL,"
-                " instance_id INTEGER NOT NULL, state TEXT NOT NULL, path TEXT,"
-                " generation INTEGER NOT NULL, updated_at TEXT NOT NULL,"
-                " PRIMARY KEY (library_id, work, season, episode, instance_id))"
-            )
             await conn.execute(
                 "INSERT INTO media_ownership(library_id, work, season, episode, instance_id,"
                 " state, generation, updated_at) SELECT l.id, 'tvdb:888', 1, 1, p.id, 'owned',"
