@@ -48,6 +48,11 @@ def _unknown(request: Request) -> JSONResponse:
 
 
 async def get_recommendations(request: Request) -> JSONResponse:
+    """A library's recommendations
+
+    Merged across recommendation instances by canonical work (highest score, reasons combined,
+    sources listed), only works indexed and available in one of the library's languages, each
+    with its languages and episode counts; `sources` tells when each instance last ran."""
     ctx, library = await _library(request)
     if library is None:
         return _unknown(request)
@@ -60,6 +65,10 @@ async def get_recommendations(request: Request) -> JSONResponse:
 
 
 async def refresh(request: Request) -> JSONResponse:
+    """Refresh a library's recommendations now
+
+    One run per enabled recommendation instance serving the library (202); 409 only when every
+    one is already running."""
     ctx, library = await _library(request)
     if library is None:
         return _unknown(request)
@@ -84,6 +93,10 @@ async def refresh(request: Request) -> JSONResponse:
 
 
 async def dismiss(request: Request) -> JSONResponse:
+    """Dismiss a recommended work
+
+    The work (`tvdb:81797`, `imdb:tt0133093` …) is removed from every instance's list and stays
+    hidden after later refreshes."""
     ctx, library = await _library(request)
     if library is None:
         return _unknown(request)

@@ -101,6 +101,10 @@ def _unknown(request: Request) -> JSONResponse:
 
 
 async def list_wanted(request: Request) -> JSONResponse:
+    """A library's wanted lists
+
+    Every entry with its source instance, list status, ids and the catalog titles it is linked
+    to, and each sync instance's state; `?removed=1` adds entries gone from their list."""
     ctx, library = await _library(request)
     if library is None:
         return _unknown(request)
@@ -111,6 +115,10 @@ async def list_wanted(request: Request) -> JSONResponse:
 
 
 async def start_sync(request: Request) -> JSONResponse:
+    """Sync a library's wanted lists now
+
+    One run per enabled sync instance serving the library (202 with the started and the already
+    running ones); 409 when every one is running."""
     ctx, library = await _library(request)
     if library is None:
         return _unknown(request)
