@@ -83,10 +83,11 @@ from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured
 from anibridge_like.catalog.retry import Retrier, title_retry_at
 from anibridge_like.catalog.state import utcnow
 from anibridge_like.plugins.errors import ErrorCode, PluginError
-from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind
+from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind, SeriesInfo
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
+from anibridge_like.works.values import movie_values, series_values, work_key
 
 log = structlog.get_logger(__name__).bind(stage="canonical")
 
@@ -292,7 +293,7 @@ class CanonicalStage:
         if missing_regulars(t, mappings):  # the cached series may predate new episodes
             info = await self._calls.get_series(primary, best.id, fresh=True) or info
             mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
-        return title_outcome(
+        done = title_outcome(
             t,
             outcome.status,
             outcome.score,
@@ -303,6 +304,8 @@ class CanonicalStage:
             info.year,
             episodes=mappings,
         )
+        done.work = _series_work(info, primary, {**info.external_ids, **ids})
+        return done
 
     async def _film_page(self, t: TitleRow) -> TitleOutcome:
         """A film page of an anime site: named in a film form (``X – The Movie: Y``) it is first
@@ -330,14 +333,21 @@ class CanonicalStage:
             return title_outcome(t, outcome.status, outcome.score, primary.name, outcome.reason)
         ids = {**best.external_ids, primary.capabilities.namespace: best.id}
         title, year = best.names[0], best.year
+        work: tuple[str, str, dict[str, Any]] | None = None
         if outcome.status in ("confirmed", "high", "low"):
             info = await self._calls.get_movie(primary, best.id)
             if info is not None:
                 ids = {**info.external_ids, **ids}
                 title, year = info.title, info.year
-        return title_outcome(
+                key = work_key(ids, "movie")
+                namespace = primary.capabilities.namespace
+                if key is not None and outcome.status != "low":
+                    work = (key, "movie", movie_values(info, namespace, ids))
+        done = title_outcome(
             t, outcome.status, outcome.score, primary.name, outcome.reason, ids, title, year
         )
+        done.work = work
+        return done
 
     async def _pinned(self, t: TitleRow, category: MetadataKind) -> TitleOutcome:
         o = t.override
@@ -351,7 +361,10 @@ class CanonicalStage:
             if movie is None:
                 return TitleOutcome(t, "pinned")
             fill = pinned_fill_values(movie.title, movie.year, movie.external_ids)
-            return TitleOutcome(t, "pinned", pinned_fill=fill)
+            ids = {**movie.external_ids, "tmdb": str(o.tmdb_id)}
+            key = work_key(ids, "movie")
+            work = None if key is None else (key, "movie", movie_values(movie, "tmdb", ids))
+            return TitleOutcome(t, "pinned", pinned_fill=fill, work=work)
         numbering = self._calls.pick(category, "numbering")
         primary = next((i for i in numbering if i.capabilities.namespace == "tvdb"), None)
         if o.tvdb_id is None or primary is None:
@@ -369,4 +382,15 @@ class CanonicalStage:
             )
         fill = pinned_fill_values(info.title, info.year, info.external_ids)
         served = [m for m in mappings if m.status != "low"]  # never number a release by a guess
-        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served)
+        work = _series_work(info, primary, {**info.external_ids, "tvdb": str(o.tvdb_id)})
+        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served, work=work)
+
+
+def _series_work(
+    info: SeriesInfo, primary: MetadataInstance, ids: dict[str, str]
+) -> tuple[str, str, dict[str, Any]] | None:
+    """The canonical work a series answer describes (keyed like ``title_works``)."""
+    key = work_key(ids, "series")
+    if key is None:
+        return None
+    return (key, "series", series_values(info, primary.capabilities.namespace, ids))
