@@ -40,6 +40,7 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.gaps import routes as gap_routes
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.api.works import routes as work_routes
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
@@ -50,6 +51,7 @@ def _routes() -> list[BaseRoute]:
         *catalog_routes,
         *job_routes,
         *mapping_routes,
+        *work_routes,
         *torznab_routes,
         *gap_routes,
         *download_routes,

@@ -6,6 +6,7 @@ that writes it and to a consumer that reads it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,9 +42,7 @@ JSON_FIELDS = frozenset({"aliases", "genres"})
 """Columns holding a JSON list."""
 
 
-def fields_for(
-    groups: list[str] | tuple[str, ...], extra: list[str] | tuple[str, ...]
-) -> list[str]:
+def fields_for(groups: Sequence[str], extra: Sequence[str]) -> list[str]:
     """The fields of ``groups`` plus ``extra`` fields, in catalogue order."""
     chosen = {f for g in groups for f in GROUPS[g].fields} | set(extra)
     return [f for f in FIELDS if f in chosen]

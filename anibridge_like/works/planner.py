@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from anibridge_like.libraries.model import Library
 from anibridge_like.libraries.scope import scope_sql
@@ -32,7 +32,7 @@ from anibridge_like.storage.timestamps import iso
 from anibridge_like.works.refresh_config import MetadataRefreshConfig
 
 if TYPE_CHECKING:
-    from anibridge_like.plugins.manager import PluginManager
+    from anibridge_like.plugins.manager import PluginInstance, PluginManager
 
 
 class PlanFailure(StrEnum):
@@ -112,7 +112,7 @@ def resolve_sources(
     sources: list[Source] = []
     wanted = _LIBRARY_KINDS[library.kind]
     for name in config.instances:
-        found = None
+        found: PluginInstance[Any] | None = None
         if manager is not None and name in manager.names("metadata"):
             found = manager.get(name)
         if found is None:
@@ -122,7 +122,7 @@ def resolve_sources(
             return [], PlanFailure.INSTANCE_DISABLED, f"instance {name!r} is unusable: {why}"
         if not found.serves(library):
             return [], PlanFailure.OUT_OF_SCOPE, f"{name!r} does not serve {library.slug!r}"
-        caps: MetadataCapabilities = type(found.plugin).capabilities
+        caps: MetadataCapabilities = type(cast(Any, found.plugin)).capabilities
         if wanted not in caps.kinds:
             kinds = ", ".join(sorted(caps.kinds))
             message = f"{name!r} serves {kinds}, not the {library.kind} library {library.slug!r}"
