@@ -79,7 +79,10 @@ async def preview(
                 "changes": {n: show_change(n, b, a) for n, (b, a) in r.diff.changes.items()},
                 "unchanged": sorted(n for n, k in r.diff.kinds.items() if k == "unchanged"),
                 "skipped": [{"field": f, "reason": why} for f, why in r.diff.skipped.items()],
-                "skipped_instances": [{"instance": i, "reason": why} for i, why in r.skipped],
+                "skipped_instances": [
+                    {"instance": i, "reason": why}
+                    for i, why in [*whole.skipped_works.get(work.key, ()), *r.skipped]
+                ],
                 "error": "; ".join(f"{i}: {e}" for i, e in r.failed) or None,
             }
         )
