@@ -29,8 +29,9 @@ Per title (batches of ``canonical_batch_size``, ``canonical_concurrency`` titles
    hinted season the show lacks makes the title ``unmatched``. Confirmed/high matches get their
    episodes mapped; ``low`` episode mappings are dropped (a release is never numbered by a
    guess); low, conflict and unmatched titles are stored with their reason and no episodes.
-   A film page of an anime site (``movie`` kind) is first matched as a special of its series,
-   then as a movie.
+   A film page of an anime site (``movie`` kind, or a page listing only films) named in a film
+   form (``X – The Movie: Y``) is first matched as a special of ``X``, then as a movie; one
+   without that form only as a movie.
 4. Each batch is persisted in one writer unit (:func:`~anibridge_like.catalog.canonical_store.
    persist_batch`) together with the new metadata cache rows.
 
@@ -205,7 +206,7 @@ class CanonicalStage:
         try:
             if t.override is not None or t.pinned:
                 outcome = await self._pinned(t, category)
-            elif category == "movie" and t.anime:
+            elif t.anime and (category == "movie" or _films_only(t)):
                 outcome = await self._film_page(t)
             elif category == "movie":
                 outcome = await self._movie(t)
@@ -318,10 +319,11 @@ class CanonicalStage:
                 return outcome
         try:
             return await self._movie(t)
-        except Unconfigured:
-            if outcome is None:
-                raise
-            return outcome
+        except Unconfigured as exc:
+            if outcome is not None:
+                return outcome
+            why = f"film page, not matched as a movie: {exc}"
+            return title_outcome(t, "unmatched", None, "-", why, episodes=[])
 
     async def _movie(self, t: TitleRow) -> TitleOutcome:
         primary = self._calls.pick("movie", "movies")[0]
@@ -394,3 +396,8 @@ def _series_work(
     if key is None:
         return None
     return (key, "series", series_values(info, primary.capabilities.namespace, ids))
+
+
+def _films_only(t: TitleRow) -> bool:
+    """A site page listing nothing but films (a film page, whatever kind the site gave it)."""
+    return bool(t.episodes) and all(e.kind == "film" for e in t.episodes)
