@@ -47,11 +47,16 @@ def _invalid(exc: ValidationError, prefix: str = "") -> JSONResponse:
 
 
 async def field_groups(request: Request) -> JSONResponse:
+    """The field groups of canonical works (id, label, fields) that metadata_refresh jobs and
+    locks name."""
     _ctx(request)
     return JSONResponse({"groups": catalogue()})
 
 
 async def get_work(request: Request) -> JSONResponse:
+    """One canonical work (tvdb:N, tmdb:N, imdb:ttN): every field, locks, episodes, titles.
+
+    The provider titles listed are those whose served mapping points at the work."""
     ctx = _ctx(request)
     key = request.path_params["key"]
     found = (await load_works(ctx.readers, [key])).get(key)
@@ -80,6 +85,10 @@ async def get_work(request: Request) -> JSONResponse:
 
 
 async def patch_locks(request: Request) -> JSONResponse:
+    """Lock or unlock fields of a work: body {"lock": [fields], "unlock": [fields]}.
+
+    A locked field is never written, by the canonical stage or a refresh; a dry-run lists it
+    as skipped (reason locked)."""
     ctx = _ctx(request)
     key = request.path_params["key"]
     body = await _body(request)
@@ -105,6 +114,11 @@ async def patch_locks(request: Request) -> JSONResponse:
 
 
 async def dry_run(request: Request) -> JSONResponse:
+    """Preview a metadata_refresh job: real metadata calls for a sample, writes nothing.
+
+    Body (all optional): config (keys replacing the job's), sample_size (1-20, default 5),
+    work_ids. Answers per sampled work field: before → after, skipped fields with reasons, and
+    totals over the whole plan."""
     ctx = _ctx(request)
     job = await _job(ctx, request)
     if job.type != "metadata_refresh":

@@ -165,3 +165,27 @@ async def test_job_config_is_checked_against_the_catalogue(settings: Settings) -
         assert other.status_code == 201
         refused = await h.client.post(f"{JOBS}/{other.json()['id']}/dry-run", headers=KEY)
         assert refused.status_code == 409
+
+
+def test_seed_validates_a_metadata_refresh_job_with_yaml_paths() -> None:
+    import pytest
+
+    from anibridge_like.plugins.registry import Registry
+    from anibridge_like.seed import SeedError, parse_seed
+
+    job = {
+        "name": "meta",
+        "type": "metadata_refresh",
+        "cron": "15 3 * * *",
+        "config": {"instances": ["skyhook"], "field_groups": ["status", "colour"]},
+    }
+    data = {"libraries": [{"slug": "anime", "kind": "anime", "jobs": [job]}], "plugins": []}
+    with pytest.raises(SeedError) as info:
+        parse_seed(data, Registry(), environ={})
+    assert any(
+        str(i).startswith("libraries[0].jobs[0].config.field_groups[1]: ")
+        for i in info.value.issues
+    )
+    job["config"] = {"instances": ["skyhook"], "field_groups": ["status"]}
+    seed = parse_seed(data, Registry(), environ={})
+    assert seed.libraries[0].jobs[0].type == "metadata_refresh"
