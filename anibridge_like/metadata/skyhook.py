@@ -88,7 +88,8 @@ def _aliases(show: Mapping[str, Any]) -> tuple[str, ...]:
 def _details(show: Mapping[str, Any]) -> WorkDetails:
     """Descriptive fields of a show (absent or mistyped ones are simply not provided)."""
     raw_status = show.get("status")
-    rating = show.get("rating") if isinstance(show.get("rating"), Mapping) else {}
+    raw_rating = show.get("rating")
+    rating: Mapping[str, Any] = raw_rating if isinstance(raw_rating, Mapping) else {}
     value, count = rating.get("value"), rating.get("count")
     artwork: dict[str, str] = {}
     for image in show.get("images") or []:
