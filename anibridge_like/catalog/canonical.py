@@ -84,11 +84,11 @@ from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured
 from anibridge_like.catalog.retry import Retrier, title_retry_at
 from anibridge_like.catalog.state import utcnow
 from anibridge_like.plugins.errors import ErrorCode, PluginError
-from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind, SeriesInfo
+from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
-from anibridge_like.works.values import movie_values, series_values, work_key
+from anibridge_like.works.values import movie_values, series_work, work_key
 
 log = structlog.get_logger(__name__).bind(stage="canonical")
 
@@ -305,7 +305,7 @@ class CanonicalStage:
             info.year,
             episodes=mappings,
         )
-        done.work = _series_work(info, primary, {**info.external_ids, **ids})
+        done.work = series_work(info, primary.capabilities.namespace, {**info.external_ids, **ids})
         return done
 
     async def _film_page(self, t: TitleRow) -> TitleOutcome:
@@ -384,18 +384,10 @@ class CanonicalStage:
             )
         fill = pinned_fill_values(info.title, info.year, info.external_ids)
         served = [m for m in mappings if m.status != "low"]  # never number a release by a guess
-        work = _series_work(info, primary, {**info.external_ids, "tvdb": str(o.tvdb_id)})
+        work = series_work(
+            info, primary.capabilities.namespace, {**info.external_ids, "tvdb": str(o.tvdb_id)}
+        )
         return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served, work=work)
-
-
-def _series_work(
-    info: SeriesInfo, primary: MetadataInstance, ids: dict[str, str]
-) -> tuple[str, str, dict[str, Any]] | None:
-    """The canonical work a series answer describes (keyed like ``title_works``)."""
-    key = work_key(ids, "series")
-    if key is None:
-        return None
-    return (key, "series", series_values(info, primary.capabilities.namespace, ids))
 
 
 def _films_only(t: TitleRow) -> bool:

@@ -86,6 +86,15 @@ def series_values(
     }
 
 
+def series_work(
+    info: SeriesInfo, namespace: str, ids: Mapping[str, str]
+) -> tuple[str, str, WorkValues] | None:
+    """``(key, kind, values)`` of the work a series answer describes (keyed like
+    ``title_works``), or ``None`` without a TVDB/TMDB/IMDb id."""
+    key = work_key(ids, "series")
+    return None if key is None else (key, "series", series_values(info, namespace, ids))
+
+
 def movie_values(info: MovieInfo, namespace: str, extra_ids: Mapping[str, str] = {}) -> WorkValues:
     ids = {**info.external_ids, **extra_ids, namespace: info.id}
     return {
