@@ -239,7 +239,7 @@ async def test_dry_run_shows_real_changes_and_writes_nothing(h: Harness) -> None
 
 
 async def test_max_concurrency_is_enforced_at_the_service(h: Harness) -> None:
-    h.skyhook.control.delay = 0.05
+    h.skyhook.control.delay = 0.15  # long enough for requests to overlap under load
     for limit in (1, 3):
         job = await h.create_job(
             f"c{limit}",
