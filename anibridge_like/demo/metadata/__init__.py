@@ -10,6 +10,7 @@ a run).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,9 @@ from anibridge_like.demo.metadata.world import MappingWorld
 from anibridge_like.demo.metadata.world_catalog import WorldCatalog
 
 DEMO_TMDB_KEY = "demo-tmdb-key"
+DEMO_TMDB_KEY_ENV = "DEMO_TMDB_API_KEY"
+"""The demo passes its TMDB key like a user should: through the environment (``api_key_env``),
+so the key is never stored in the database with the instance's config."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ def metadata_apps(
 ) -> dict[str, FakeService]:
     """The demo's metadata services by instance name, answering for ``catalogs`` (their
     generated titles) and ``world``'s metadata entries."""
+    os.environ.setdefault(DEMO_TMDB_KEY_ENV, DEMO_TMDB_KEY)  # read when the instance is built
     every = [c.base if isinstance(c, WorldCatalog) else c for c in catalogs.values()]
     anime = [c for c in every if c.flavor == "anime"]
     shows, media, movies = (world.shows, world.media, world.movies) if world else ([], [], [])
@@ -65,6 +70,6 @@ def metadata_apps(
             ["anime", "movies"],  # anime sites have film pages too
             FakeTmdb(*every, movies=movies, api_key=DEMO_TMDB_KEY).app,
             "/3",
-            {"api_key": DEMO_TMDB_KEY},
+            {"api_key_env": DEMO_TMDB_KEY_ENV},
         ),
     }
