@@ -153,15 +153,18 @@ async def test_per_instance_override_decides_who_writes_which_group(h: Harness) 
     config = {
         "instances": ["skyhook", "anilist"],
         "field_groups": ["descriptive"],
-        "overrides": {"anilist": {"field_groups": ["titles"]}},
+        "overrides": {"anilist": {"field_groups": ["titles", "genres", "ratings"]}},
         "skip_recently_synced_hours": 0,
     }
     job = await h.create_job("m", config)
     summary = await h.run(job)
     assert summary["status"] == "success"
     after = await h.work(key)
-    assert after["overview"] == "Fresh overview"
+    assert after["overview"] == "Fresh overview"  # SkyHook writes descriptive
     assert after["title"] == before["title"]  # titles come from AniList only
+    media = before["anilist_id"]  # AniList's genres and score replace SkyHook's
+    assert after["genres"] == (["Action", "Fantasy"] if media % 2 else ["Drama"])
+    assert after["rating"] == (60 + media % 35) / 10 and before["genres"] == ["Anime"]
     assert summary["groups"]["descriptive"]["changed"] == 1
     assert summary["groups"]["status"] == dict.fromkeys(
         ("added", "changed", "unchanged", "skipped", "failed"), 0
