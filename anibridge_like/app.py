@@ -48,6 +48,7 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.openapi import routes as openapi_routes
     from anibridge_like.api.recommendations import routes as recommendation_routes
     from anibridge_like.api.wanted import routes as wanted_routes
+    from anibridge_like.api.works import routes as work_routes
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
@@ -59,6 +60,7 @@ def _routes() -> list[BaseRoute]:
         *job_routes,
         *mapping_routes,
         *openapi_routes,
+        *work_routes,
         *torznab_routes,
         *wanted_routes,
         *recommendation_routes,

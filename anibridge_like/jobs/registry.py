@@ -20,6 +20,7 @@ JOB_TYPES: dict[str, str] = {
     "wanted_sync": "anibridge_like.sync.jobs:WantedSyncJob",
     "recommendations_refresh": "anibridge_like.recommendations.jobs:RecommendationsRefreshJob",
     "media_scan": "anibridge_like.mediaservers.scan_job:MediaScanJob",
+    "metadata_refresh": "anibridge_like.works.refresh_job:MetadataRefreshJob",
 }
 
 INSTANCE_JOB_TYPES = frozenset({"catalog_refresh"})
