@@ -14,7 +14,8 @@ spells the rule out.
 
 from __future__ import annotations
 
-from anibridge_like.libraries.scope import scope_sql
+from anibridge_like.libraries.model import title_kind_sql
+from anibridge_like.libraries.scope import serving_sql
 
 
 def ready_sql(instance: str, library: str) -> str:
@@ -28,18 +29,8 @@ def ready_sql(instance: str, library: str) -> str:
                       AND {instance}_sd.stage = 'detail' AND {instance}_sd.ready_at IS NOT NULL)
             OR EXISTS (SELECT 1 FROM titles {instance}_rt INDEXED BY titles_newest
                        WHERE {instance}_rt.site = {instance}.site
-                         AND {instance}_rt.kind = CASE {library}.kind
-                             WHEN 'movies' THEN 'movie' ELSE 'series' END
+                         AND {instance}_rt.kind = {title_kind_sql(library)}
                          AND {instance}_rt.gone = 0 AND {instance}_rt.newest_seen IS NOT NULL)))"""
-
-
-def serving_sql(instance: str, library: str) -> str:
-    """SQL join condition: ``instance`` is an enabled provider instance with a site whose scope
-    covers ``library`` (the instances a library's readiness and sites come from)."""
-    return (
-        f"{instance}.kind = 'provider' AND {instance}.enabled = 1"
-        f" AND {instance}.site IS NOT NULL AND {scope_sql(instance, f'{library}.id')}"
-    )
 
 
 READY_LIBRARIES_SQL = f"""

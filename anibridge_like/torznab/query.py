@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from anibridge_like.libraries.model import Library
-from anibridge_like.libraries.readiness import ready_sql, serving_sql
+from anibridge_like.libraries.readiness import ready_sql
+from anibridge_like.libraries.scope import serving_sql
 from anibridge_like.plugins.provider import Language
 from anibridge_like.torznab.naming import Hit
 
