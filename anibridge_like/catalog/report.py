@@ -8,9 +8,10 @@ still wait for their own retry.
 
 Readiness vocabulary:
 
-* an instance is **ready** when its title listing was promoted at least once (its catalog serves;
-  the same rule Torznab applies per library);
-* a library is ready when at least one provider instance in its scope is ready;
+* an instance is **ready** when its title listing was promoted at least once;
+* a library is ready when its Torznab endpoint serves: the one rule of
+  :mod:`anibridge_like.libraries.readiness` (an instance in its scope has its title listing done
+  and a release of the library's kind indexed, or its detail stage done);
 * the catalog is **ready** when every enabled provider instance is ready, **complete** when every
   stage of every instance is ``ready`` and no refresh runs, and **bootstrapping** while some stage
   of some enabled instance has never been ready.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from anibridge_like.catalog.state import StageStatus, iso
 from anibridge_like.jobs.store import load_jobs
+from anibridge_like.libraries.readiness import READY_LIBRARIES_SQL
 from anibridge_like.libraries.scope import in_scope
 from anibridge_like.plugins.instances import load_instances
 
@@ -106,6 +108,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
             for r in await conn.execute_fetchall("SELECT id, slug, name, kind FROM libraries")
         ]
         scopes = {r.name: r.libraries for r in await load_instances(conn, "provider")}
+        ready_libraries = {str(r[0]) for r in await conn.execute_fetchall(READY_LIBRARIES_SQL)}
         counts = {
             r[0]: int(r[1])
             for r in await conn.execute_fetchall(
@@ -181,7 +184,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
                 "library": lib["slug"],
                 "name": lib["name"],
                 "kind": lib["kind"],
-                "ready": any(m in ready_names for m in members),
+                "ready": lib["slug"] in ready_libraries,
                 "instances": members,
             }
         )

@@ -198,6 +198,19 @@ class CatalogService:
         except JobRunningError as busy:
             raise RefreshRunningError(instance, busy.run_id) from None
 
+    async def start(self, instance: str) -> int:
+        """Start a manual refresh of ``instance`` now and return its run id once claimed (the
+        refresh route); :class:`RefreshRunningError` carries the active run's id."""
+        job_id = self._job_ids.get(instance)
+        if instance not in self.specs or job_id is None:
+            raise UnknownInstanceError(instance)
+        if self._closing:
+            raise RefreshRunningError(instance)
+        try:
+            return await self.runner.run_now(job_id, "manual")
+        except JobRunningError as busy:
+            raise RefreshRunningError(instance, busy.run_id) from None
+
     async def wait(self, instance: str) -> None:
         """Wait for the running refresh of ``instance`` (if any) to end."""
         job_id = self._job_ids.get(instance)
