@@ -87,3 +87,9 @@ async def test_recommendation_work_ids_are_the_works_keys_of_their_titles(
             assert [r[0] for r in found] == [work]
         got = (await client.get("/api/v1/libraries/anime/recommendations", headers=KEY)).json()
         assert [i["work_id"] for i in got["recommendations"]] == ["tvdb:424536", "tmdb:888"]
+
+
+def test_media_server_resolution_uses_the_same_definition() -> None:
+    from anibridge_like.mediaservers.resolve import WORK_SQL
+
+    assert work_key_sql("sm") == WORK_SQL
