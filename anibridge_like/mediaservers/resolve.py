@@ -22,15 +22,14 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from anibridge_like.works.keys import work_key_sql
+
 FILM = (-1, 1)
 """The canonical 'episode' of a movie."""
 
-WORK_SQL = (
-    "CASE WHEN sm.tvdb_id IS NOT NULL THEN 'tvdb:' || sm.tvdb_id"
-    " WHEN sm.tmdb_id IS NOT NULL THEN 'tmdb:' || sm.tmdb_id"
-    " WHEN sm.imdb_id IS NOT NULL THEN 'imdb:' || sm.imdb_id END"
-)
-"""The work key of a ``series_mappings sm`` row (shared with the gap report)."""
+WORK_SQL = work_key_sql("sm")
+"""The work key of a ``series_mappings sm`` row (shared with the gap report): the one definition
+of :mod:`anibridge_like.works.keys`, as ``title_works`` and recommendations use it."""
 
 GOOD = "('confirmed', 'high')"
 

@@ -4,10 +4,12 @@ the library's canonical works → stored (replacing the instance's previous list
 Seeds are the library's list entries that are not dropped or removed (wanted, watching,
 completed …, each with the ids its linked catalog titles add, so a Sonarr entry gains its AniList
 id) and the works it owns (:func:`owned_works`). A candidate is kept only when its ids
-resolve to a trusted-mapped, live catalog title of the library; its **work id** is the canonical
-key of those titles (TVDB, else TMDB, IMDb, AniList, MAL: ``tvdb:81797``, the media-server
-engine's keys),
-so the same work suggested by two instances under different external ids merges. A failed
+resolve to a trusted-mapped, live catalog title of the library that has a canonical work; its
+**work id** is that work's ``works.key``, read from the ``title_works`` view (the one definition,
+:mod:`anibridge_like.works.keys`: ``tvdb:81797``, ``tmdb:603``, ``imdb:tt0133093``; a title
+known only by AniList/MAL ids has no work and is not recommended), so the same work suggested by
+two instances under different external ids merges, and media-server ownership and metadata
+refreshes speak of the same key. A failed
 refresh keeps the previous list (served as cached) and records the error.
 """
 
@@ -36,6 +38,7 @@ from anibridge_like.plugins.sync import ExternalIds
 from anibridge_like.storage.database import run_sync
 from anibridge_like.sync.runner import find_instance, in_scope
 from anibridge_like.sync.scope import LibraryRow, library_by_slug, resolve_refs
+from anibridge_like.works.keys import WORK_NAMESPACES, work_rank
 
 log = structlog.get_logger(__name__)
 
@@ -95,7 +98,7 @@ def load_seeds(conn: sqlite3.Connection, library: LibraryRow) -> list[Seed]:
         seeds.append(Seed(ids, str(r[0]), origin))
     for work in sorted(owned_works(conn, library.id)):
         namespace, _, value = work.partition(":")
-        if namespace not in _WORK_ORDER:
+        if namespace not in WORK_NAMESPACES:
             continue
         row = conn.execute(
             _OWNED_IDS.format(column=f"{namespace}_id"),
@@ -104,19 +107,6 @@ def load_seeds(conn: sqlite3.Connection, library: LibraryRow) -> list[Seed]:
         if row is not None:
             seeds.append(Seed(_ids(tuple(row[2:7])), str(row[0] or row[1]), "owned"))
     return seeds
-
-
-_WORK_ORDER = ("tvdb", "tmdb", "imdb", "anilist", "mal")
-"""Namespaces of a work id, first present wins — the media-server engine's order
-(``tvdb`` > ``tmdb`` > ``imdb``), AniList and MAL after them."""
-
-
-def work_id(ids: dict[str, Any]) -> str | None:
-    """The canonical key of a mapped title (``tvdb:81797``, ``tmdb:603``, ``imdb:tt0133093`` …)."""
-    for namespace in _WORK_ORDER:
-        if ids.get(namespace) is not None:
-            return f"{namespace}:{ids[namespace]}"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,28 +123,20 @@ def resolve(
     refs = [{"key": i, **c.ids.as_dict()} for i, c in enumerate(candidates)]
     found = resolve_refs(conn, library, refs)
     every = sorted({t for ids in found.values() for t in ids})
-    keys: dict[int, str] = {}
-    for r in conn.execute(
-        "SELECT t.id, t.kind, sm.tvdb_id, sm.tmdb_id, sm.imdb_id, sm.anilist_id, sm.mal_id"
-        " FROM titles t JOIN series_mappings sm ON sm.title_id = t.id"
-        " WHERE t.id IN (SELECT value FROM json_each(?))",
-        (json.dumps(every),),
-    ):
-        ids = dict(zip(("tvdb", "tmdb", "imdb", "anilist", "mal"), r[2:7], strict=True))
-        key = work_id(ids)
-        if key is not None:
-            keys[int(r[0])] = key
+    keys = {
+        int(r[0]): str(r[1])
+        for r in conn.execute(
+            "SELECT title_id, work FROM title_works"
+            " WHERE title_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(every),),
+        )
+    }
     out: list[Resolved] = []
     for index, title_ids in sorted(found.items()):
-        works = sorted({keys[t] for t in title_ids if t in keys}, key=_work_rank)
+        works = sorted({keys[t] for t in title_ids if t in keys}, key=work_rank)
         if works:
             out.append(Resolved(candidates[index], works[0], title_ids))
     return out
-
-
-def _work_rank(key: str) -> tuple[int, str]:
-    namespace = key.partition(":")[0]
-    return (_WORK_ORDER.index(namespace), key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ and the applier use), :mod:`.values` (contract answers → field values, diffs),
 (reads and the writer units), :mod:`.planner` (the pure, read-only plan of a refresh),
 :mod:`.refresh` (the metadata calls of a refresh, bounded by ``max_concurrency``),
 :mod:`.refresh_job` (the ``metadata_refresh`` job type), :mod:`.dry_run` (the preview the API
-serves). A work is keyed ``tvdb:<id>`` (series), ``tmdb:<id>`` (movies), ``imdb:<tt…>`` (only an
-IMDb id known) — the keys ``media_items.work`` and the gap report already use; the view
-``title_works`` points each served provider title at its work.
+serves), :mod:`.keys` (the one definition of a work key). A work is keyed by its first TVDB,
+TMDB or IMDb id (``tvdb:<id>``, ``tmdb:<id>``, ``imdb:<tt…>``) — the keys ``media_items.work``,
+the gap report and recommendations use; the view ``title_works`` points each served provider
+title at its work.
 """

@@ -6,7 +6,9 @@ Plan failures (the whole job cannot run): ``instance_missing`` (no metadata inst
 name), ``instance_disabled`` (disabled, or its config does not build), ``out_of_scope`` (it does
 not serve the job's library), ``lacks_capability`` (it serves none of the library's kinds).
 
-Skip reasons, counted per (work, instance) pair: ``gone`` (every provider title of the work in
+Skip reasons, counted per (work, instance) pair: ``not_wanted`` (``only_wanted`` is set and no
+provider title of the work is linked to a non-removed wanted item of the job's library),
+``gone`` (every provider title of the work in
 this library is gone from its site), ``unsupported_kind`` (a movie for a series-only instance
 and vice versa), ``locked`` (every field the instance would write is locked), ``no_id`` (the
 work lacks the instance's id and ``existing_ids_only`` is set), ``recently_synced`` (refreshed
@@ -43,6 +45,7 @@ class PlanFailure(StrEnum):
 
 
 class SkipReason(StrEnum):
+    NOT_WANTED = "not_wanted"
     GONE = "gone"
     UNSUPPORTED_KIND = "unsupported_kind"
     LOCKED = "locked"
@@ -134,6 +137,14 @@ def resolve_sources(
 _NAMESPACES = ("tvdb", "tmdb", "imdb", "anilist", "mal")
 
 
+_WANTED = (
+    "SELECT 1 FROM title_works wt JOIN wanted_links l ON l.title_id = wt.title_id"
+    " JOIN wanted_items wi ON wi.id = l.wanted_id"
+    " WHERE wt.work = w.key AND wi.library_id = ? AND wi.removed_at IS NULL"
+)
+"""SQL (correlated on ``works w``): the work is linked to a live wanted item of the library."""
+
+
 async def _rows(
     readers: ReaderPool, library_id: int, instances: Sequence[str], only: Sequence[str] | None
 ) -> tuple[list[Any], list[Any]]:
@@ -142,12 +153,14 @@ async def _rows(
         f" AND {scope_sql('p', '?')}"
     )
     only_sql = "" if only is None else " AND w.key IN (SELECT value FROM json_each(?))"
-    params: list[Any] = [library_id] + ([] if only is None else [json.dumps(list(only))])
+    params: list[Any] = [library_id, library_id]
+    params += [] if only is None else [json.dumps(list(only))]
     async with readers.connection() as conn:
         works = list(
             await conn.execute_fetchall(
                 "SELECT w.key, w.kind, w.title, w.year, w.tvdb_id, w.tmdb_id, w.imdb_id,"
-                " w.anilist_id, w.mal_id, w.locked_fields, MIN(t.gone) AS gone FROM works w"
+                " w.anilist_id, w.mal_id, w.locked_fields, MIN(t.gone) AS gone,"
+                f" EXISTS({_WANTED}) AS wanted FROM works w"
                 " JOIN title_works tw ON tw.work = w.key JOIN titles t ON t.id = tw.title_id"
                 f" WHERE t.site IN ({provider_sites}){only_sql} GROUP BY w.key ORDER BY w.key",
                 params,
@@ -185,7 +198,8 @@ async def plan(
         ids = {ns: str(r[4 + i]) for i, ns in enumerate(_NAMESPACES) if r[4 + i] is not None}
         work = PlannedWork(r[0], r[1], r[2], r[3], ids, frozenset(json.loads(r[9])))
         for source in sources:
-            reason = _skip(work, source, bool(r[10]), config, (work.key, source.name) in synced)
+            recently = (work.key, source.name) in synced
+            reason = _skip(work, source, bool(r[10]), bool(r[11]), config, recently)
             if reason is None:
                 work.pairs.append(Pair(source.name, ids.get(source.namespace)))
             else:
@@ -200,9 +214,12 @@ def _skip(
     work: PlannedWork,
     source: Source,
     gone: bool,
+    wanted: bool,
     config: MetadataRefreshConfig,
     recently: bool,
 ) -> SkipReason | None:
+    if config.only_wanted and not wanted:
+        return SkipReason.NOT_WANTED
     if gone:
         return SkipReason.GONE
     if not source.serves(work.kind):

@@ -55,6 +55,11 @@ class MetadataRefreshConfig(BaseModel):
     skip_recently_synced_hours: float = Field(
         6.0, ge=0, le=24 * 365, description="Skip works an instance refreshed this recently."
     )
+    only_wanted: bool = Field(
+        False,
+        description="Refresh only works linked to a wanted item of the library (a list entry "
+        "not removed from its wanted list); the others are skipped as `not_wanted`.",
+    )
     max_concurrency: int = Field(
         2, ge=1, le=8, description="Metadata requests in flight at once (over all instances)."
     )

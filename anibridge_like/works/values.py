@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from anibridge_like.plugins.metadata import MovieInfo, SeriesInfo, WorkDetails
+from anibridge_like.works import keys
 
 WorkValues = dict[str, Any]
 Episode = list[Any]
@@ -25,13 +26,9 @@ def _int(value: str | None) -> int | None:
 
 
 def work_key(ids: Mapping[str, str], kind: Literal["series", "movie"]) -> str | None:
-    """The work key for these ids — the rule of ``title_works`` and media-server resolution:
-    TVDB, else TMDB, else IMDb (``None``: none of them)."""
-    for ns in ("tvdb", "tmdb", "imdb"):
-        value = ids.get(ns)
-        if value and (ns == "imdb" or value.isdigit()):
-            return f"{ns}:{value}"
-    return None
+    """The work key for these ids (:func:`anibridge_like.works.keys.work_key`; ``kind`` does not
+    change it)."""
+    return keys.work_key(ids)
 
 
 def _details(d: WorkDetails) -> WorkValues:
