@@ -10,6 +10,7 @@ whole library in one answer (no paging: every sync is a complete listing). The k
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
@@ -50,7 +51,7 @@ def _positive(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-class _ArrSync:
+class _ArrSync(ABC):
     app_name: ClassVar[str]
     resource: ClassVar[str]
     kind: ClassVar[ItemKind]
@@ -122,8 +123,9 @@ class _ArrSync:
             imdb=imdb if isinstance(imdb, str) and imdb.startswith("tt") else None,
         )
 
+    @abstractmethod
     def _key(self, ids: ExternalIds) -> str | None:
-        raise NotImplementedError
+        """The list entry's stable external id (``tvdb:N`` for Sonarr, ``tmdb:N`` for Radarr)."""
 
 
 class SonarrSync(_ArrSync):
