@@ -1,6 +1,6 @@
-"""The gap report: per owned work of a library, the canonical episodes the index knows (from the
-library's provider titles), the ones the user owns, and for the missing ones which of the
-library's languages the index has — with the Torznab search that would fetch them.
+"""The gap report: per owned or wanted work of a library, the canonical episodes the index knows
+(from the library's provider titles), the ones the user owns, and for the missing ones which of
+the library's languages the index has — with the Torznab search that would fetch them.
 
 "owned 1–20; German Dub available 21–28; German Sub available 21–30"
 
@@ -31,6 +31,17 @@ OWNED = (
 )
 """Owned rows of a library from instances that are enabled and still bind it (a binding removed
 from the seed, or a disabled server, no longer counts)."""
+
+
+WANTED = (
+    "SELECT tw.work FROM wanted_items w JOIN wanted_links l ON l.wanted_id = w.id"
+    " JOIN title_works tw ON tw.title_id = l.title_id"
+    " WHERE w.library_id = ? AND w.removed_at IS NULL"
+)
+"""Works of a library's live wanted entries (Sonarr/Radarr/AniList lists), by their titles."""
+
+REPORTED = f"SELECT work FROM media_ownership o WHERE {OWNED} UNION {WANTED}"
+"""The works a report covers: owned ∪ wanted (params: library id, binding path, library id)."""
 
 
 def _binding_path(slug: str) -> str:
@@ -75,18 +86,22 @@ def gap_report(
         works = [work]
         total = 1
     else:
-        total = conn.execute(
-            f"SELECT count(DISTINCT work) FROM media_ownership o WHERE {OWNED}",
-            (library_id, _binding_path(slug)),
-        ).fetchone()[0]
+        params = (library_id, _binding_path(slug), library_id)
+        total = conn.execute(f"SELECT count(*) FROM ({REPORTED})", params).fetchone()[0]
         works = [
             str(r[0])
             for r in conn.execute(
-                f"SELECT DISTINCT work FROM media_ownership o WHERE {OWNED}"
-                " ORDER BY work LIMIT ? OFFSET ?",
-                (library_id, _binding_path(slug), limit, offset),
+                f"SELECT work FROM ({REPORTED}) ORDER BY work LIMIT ? OFFSET ?",
+                (*params, limit, offset),
             )
         ]
+    wanted = {
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT work FROM ({WANTED}) WHERE work IN (SELECT value FROM json_each(?))",
+            (library_id, json.dumps(works)),
+        )
+    }
     sites = _sites(conn, library_id)
     return {
         "library": slug,
@@ -94,7 +109,10 @@ def gap_report(
         "total": total,
         "offset": offset,
         "limit": limit,
-        "works": [_work(conn, slug, kind, library_id, sites, languages, w) for w in works],
+        "works": [
+            {**_work(conn, slug, kind, library_id, sites, languages, w), "wanted": w in wanted}
+            for w in works
+        ],
     }
 
 

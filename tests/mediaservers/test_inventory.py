@@ -212,6 +212,49 @@ async def test_gap_report_for_one_work_and_bad_requests(world: World) -> None:
     ).status_code == 400
 
 
+async def test_a_wanted_work_is_reported_even_when_nothing_of_it_is_owned(world: World) -> None:
+    """Wanted (a Sonarr/AniList list entry linked to the title) ∪ owned: a wanted series the
+    user owns nothing of shows every indexed episode as missing, with its languages."""
+    await scan(world.ctx, instance="disk")
+
+    async def want(conn: Any) -> None:
+        lib = (
+            await (await conn.execute("SELECT id FROM libraries WHERE slug = 'anime'")).fetchone()
+        )[0]
+        inst = (
+            await (
+                await conn.execute("SELECT id FROM plugin_instances WHERE name = 'disk'")
+            ).fetchone()
+        )[0]
+        title = (
+            await (
+                await conn.execute("SELECT title_id FROM title_works WHERE work = 'tvdb:424536'")
+            ).fetchone()
+        )[0]
+        await conn.execute(
+            "INSERT INTO wanted_items (library_id, instance_id, external_id, kind, title,"
+            " list_status, tvdb_id, generation, first_seen, last_seen)"
+            " VALUES (?, ?, 'tvdb:424536', 'series', 'Frieren', 'wanted', 424536, 1, 'x', 'x')",
+            (lib, inst),
+        )
+        await conn.execute(
+            "INSERT INTO wanted_links (wanted_id, title_id) VALUES (last_insert_rowid(), ?)",
+            (title,),
+        )
+        await conn.execute("DELETE FROM media_ownership WHERE work = 'tvdb:424536'")
+
+    before = (await world.client.get("/api/v1/libraries/anime/gaps", headers=KEY)).json()
+    assert "tvdb:424536" in {w["work"] for w in before["works"]}  # owned: episode 3
+    await world.ctx.writer.run(want, label="test.want")
+    got = (await world.client.get("/api/v1/libraries/anime/gaps", headers=KEY)).json()
+    works = {w["work"]: w for w in got["works"]}
+    assert got["total"] == len(works) == before["total"]
+    frieren = works["tvdb:424536"]
+    assert frieren["wanted"] is True and works["tvdb:267440"]["wanted"] is False
+    assert frieren["owned"] == 0 and frieren["missing"] == frieren["known"] == 10
+    assert frieren["summary"].startswith("owned nothing; German Sub available 1–10")
+
+
 async def test_truncated_listing_never_turns_owned_into_missing(world: World) -> None:
     ctx, fake = world.ctx, world.jellyfin
     [first] = await scan(ctx, instance="jelly")
