@@ -95,7 +95,11 @@ async def test_a_bootstrap_under_429_and_truncation_completes_once_the_faults_st
             "kind": "provider",
             "config": {"base_url": site.base_url, "timeout": 5, "requests_per_second": None},
         }
-        app_settings = fast_settings(settings, retry_attempts=1, title_retry_base_seconds=0.5)
+        # One truncated request in 13 fails about a fifth of the titles in the first run, right
+        # at the default failed share; this test is about their own retries, not that rule.
+        app_settings = fast_settings(
+            settings, retry_attempts=1, title_retry_base_seconds=0.5, max_failed_share=0.6
+        )
         async with open_app(app_settings, seed(plugin)) as client:
             await poll(client, lambda b: b["instances"][0]["stages"]["detail"]["ready_at"])
             # Over real sockets a request already on its way when the site sent a 429 may land
