@@ -42,6 +42,7 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
+    from anibridge_like.web.routes import routes as web_routes
 
     return [
         *health.routes,
@@ -52,6 +53,7 @@ def _routes() -> list[BaseRoute]:
         *torznab_routes,
         *download_routes,
         *stream_routes,
+        *web_routes,
     ]
 
 

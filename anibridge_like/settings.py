@@ -205,6 +205,13 @@ class Settings(BaseSettings):
         description="Base URL media players reach this daemon at, written into `.strm` files "
         "(default `http://<host>:<port>`).",
     )
+    # ---- web UI ----------------------------------------------------------------------------
+    web_session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a web UI login (a session cookie set from the admin key) lasts.",
+    )
 
     @property
     def resolved_download_dir(self) -> Path:

@@ -1,0 +1,206 @@
+"""What each page shows, gathered from the functions the JSON endpoints call.
+
+Every reader here is one the API already uses: :func:`catalog_snapshot` (``/health/catalog``),
+:func:`jobs_report` / :func:`list_runs` / :func:`load_jobs` (admin jobs API), the download store
+and :func:`torrent_info` (``/api/v2/torrents/info``), the plugin manager's built instances and
+Torznab's :func:`search`. Nothing here calls a plugin, so no page waits on a remote site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from anibridge_like.catalog.report import catalog_snapshot, jobs_report
+from anibridge_like.context import AppContext
+from anibridge_like.downloads import store
+from anibridge_like.downloads.views import ETA_UNKNOWN, torrent_info
+from anibridge_like.jobs.model import JobRow
+from anibridge_like.jobs.store import list_runs, load_jobs
+from anibridge_like.libraries.model import Library
+from anibridge_like.plugins.manager import PluginInstance
+from anibridge_like.torznab.errors import CatalogNotReady, TorznabError
+from anibridge_like.torznab.params import parse_params
+from anibridge_like.torznab.search import search
+
+ACTIVE_DOWNLOADS = frozenset({"queued", "downloading"})
+SEARCH_LIMIT = 50
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def key_hint(ctx: AppContext, library: Library) -> str:
+    if library.api_key is not None:
+        return "this library's own key (seed: libraries → api_key)"
+    if ctx.settings.api_key is not None and ctx.settings.api_key.get_secret_value():
+        return "the global key (ANIBRIDGE_API_KEY)"
+    return "none needed (no key configured)"
+
+
+def library_rows(
+    request: Request, ctx: AppContext, snapshot: dict[str, Any]
+) -> list[dict[str, Any]]:
+    by_slug = {lib["library"]: lib for lib in snapshot["libraries"]}
+    titles = {inst["instance"]: inst["titles"] for inst in snapshot["instances"]}
+    base = base_url(request)
+    rows = []
+    for library in ctx.libraries:
+        report = by_slug.get(library.slug, {"ready": False, "instances": []})
+        rows.append(
+            {
+                "slug": library.slug,
+                "name": library.name,
+                "kind": library.kind,
+                "languages": [str(lang) for lang in library.languages],
+                "categories": list(library.categories),
+                "ready": report["ready"],
+                "instances": report["instances"],
+                "titles": sum(titles.get(name, 0) for name in report["instances"]),
+                "torznab_url": f"{base}/torznab/{library.slug}",
+                "api_path": "/api",
+                "key_hint": key_hint(ctx, library),
+            }
+        )
+    return rows
+
+
+def download_view(row: store.DownloadRow, live: Any) -> dict[str, Any]:
+    info = torrent_info(row, live)
+    return {
+        "hash": row.hash,
+        "name": row.name,
+        "state": row.state,
+        "category": row.category,
+        "mode": row.mode,
+        "percent": round(100.0 * float(info["progress"]), 1),
+        "size": info["size"],
+        "downloaded": info["downloaded"],
+        "speed": info["dlspeed"],
+        "eta": None if info["eta"] == ETA_UNKNOWN else info["eta"],
+        "host": row.host,
+        "error": row.error,
+        "attempts": row.attempts,
+        "added_at": row.added_at,
+        "completed_at": row.completed_at,
+    }
+
+
+async def downloads(ctx: AppContext) -> list[dict[str, Any]]:
+    rows = await store.list_downloads(ctx.readers)
+    service = ctx.services.get("downloads")
+    return [download_view(r, service.live(r.hash) if service else None) for r in rows]
+
+
+async def overview(request: Request, ctx: AppContext) -> dict[str, Any]:
+    snapshot = await catalog_snapshot(ctx)
+    items = await downloads(ctx)
+    active = [d for d in items if d["state"] in ACTIVE_DOWNLOADS]
+    busy = bool(snapshot["running"]) or snapshot["bootstrapping"] or bool(active)
+    return {
+        "snapshot": snapshot,
+        "libraries": library_rows(request, ctx, snapshot),
+        "downloads_active": len(active),
+        "downloads_total": len(items),
+        "refresh": busy,
+    }
+
+
+def find_library(ctx: AppContext, slug: str) -> Library | None:
+    return next((lib for lib in ctx.libraries if lib.slug == slug), None)
+
+
+async def library_search(ctx: AppContext, library: Library, q: str) -> dict[str, Any]:
+    """Torznab's own search for ``q`` in one library: the releases Sonarr would see."""
+    try:
+        params = parse_params({"t": "search", "q": q, "limit": str(SEARCH_LIMIT)})
+        async with ctx.readers.connection() as conn:
+            releases = await search(conn, [library], params)
+    except CatalogNotReady:
+        return {"releases": [], "error": "The catalog of this library is not ready yet."}
+    except TorznabError as error:
+        return {"releases": [], "error": str(error) or type(error).__name__}
+    return {"releases": releases, "error": None}
+
+
+def job_views(ctx: AppContext, report: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(report, key=lambda j: (j["library"] or "", j["instance"] or "", j["name"]))
+
+
+async def jobs(ctx: AppContext) -> list[dict[str, Any]]:
+    return job_views(ctx, await jobs_report(ctx))
+
+
+async def job_detail(ctx: AppContext, job_id: int) -> tuple[dict[str, Any], list[Any]] | None:
+    """The job as ``jobs_report`` shows it and its last runs (newest first)."""
+    found: list[JobRow] = await load_jobs(ctx.readers, job_id=job_id)
+    if not found:
+        return None
+    report = next((j for j in await jobs_report(ctx) if j["id"] == job_id), None)
+    if report is None:
+        job = found[0]
+        report = {**job.public(), "next_run_at": None, "running": False, "error": None}
+        report.setdefault("timezone", job.timezone)
+    runs = await list_runs(ctx.readers, job_id, 20)
+    return report, runs
+
+
+def summary_rows(summary: dict[str, Any] | None) -> dict[str, Any]:
+    """A run summary split for display: ``changes`` (rows with before → after) and the other
+    fields as ``(name, value)`` pairs."""
+    if not summary:
+        return {"changes": [], "fields": []}
+    changes: list[dict[str, Any]] = []
+    fields: list[tuple[str, Any]] = []
+    for key, value in summary.items():
+        if key in ("status", "message", "dry_run"):
+            continue
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, dict) and "before" in v and "after" in v for v in value)
+        ):
+            changes.extend(value)
+        else:
+            fields.append((key, value))
+    return {"changes": changes, "fields": fields}
+
+
+def plugin_views(ctx: AppContext, snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every configured instance: kind, scope, and health from what is already known (its build
+    result, and for providers the catalog's readiness) — no plugin is called."""
+    manager = ctx.plugins
+    if manager is None:
+        return []
+    providers = {inst["instance"]: inst for inst in snapshot["instances"]}
+    out = []
+    for name in manager.names():
+        instance: PluginInstance[Any] = manager.get(name)
+        row = instance.row
+        health, detail = "ok", None
+        if not row.enabled:
+            health = "disabled"
+        elif instance.error is not None:
+            health, detail = "error", f"{instance.error.code}: {instance.error}"
+        elif name in providers:
+            report = providers[name]
+            errors = [s["last_error"] for s in report["stages"].values() if s["last_error"]]
+            if errors:
+                health, detail = "degraded", errors[0]
+            elif not report["ready"]:
+                health = "not ready"
+        out.append(
+            {
+                "name": name,
+                "implementation": row.implementation,
+                "kind": row.kind,
+                "site": row.site,
+                "enabled": row.enabled,
+                "scope": "all libraries" if row.libraries is None else ", ".join(row.libraries),
+                "health": health,
+                "detail": detail,
+            }
+        )
+    return sorted(out, key=lambda p: (p["kind"], p["name"]))
