@@ -81,7 +81,12 @@ async def jobs(request: Request, ctx: AppContext) -> Response:
     return render(
         request,
         "jobs.html",
-        {"title": "Jobs", "jobs": await views.jobs(ctx), "notice": notice_of(request)},
+        {
+            "title": "Jobs",
+            "jobs": await views.jobs(ctx),
+            "notice": notice_of(request),
+            "default_interval": ctx.settings.refresh_interval_hours,
+        },
     )
 
 
@@ -104,6 +109,7 @@ async def job(
         {
             "title": f"Job {report['name']}",
             "page_url": f"/jobs/{report['id']}",
+            "default_interval": ctx.settings.refresh_interval_hours,
             "job": report,
             "runs": [{**run, "view": views.summary_rows(run["summary"])} for run in runs],
             "notice": notice or notice_of(request),
