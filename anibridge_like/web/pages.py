@@ -133,7 +133,7 @@ async def downloads(request: Request, ctx: AppContext) -> Response:
             "title": "Downloads",
             "downloads": items,
             "notice": notice_of(request),
-            "refresh": any(d["state"] in views.ACTIVE_DOWNLOADS for d in items),
+            "refresh": any(d.state in views.ACTIVE_DOWNLOADS for d in items),
         },
     )
 

@@ -8,6 +8,7 @@ Torznab's :func:`search`. Nothing here calls a plugin, so no page waits on a rem
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +16,8 @@ from starlette.requests import Request
 from anibridge_like.catalog.report import catalog_snapshot, jobs_report
 from anibridge_like.context import AppContext
 from anibridge_like.downloads import store
-from anibridge_like.downloads.views import ETA_UNKNOWN, torrent_info
+from anibridge_like.downloads.views import ETA_UNKNOWN
+from anibridge_like.downloads.views import _numbers as download_numbers
 from anibridge_like.jobs.model import JobRow
 from anibridge_like.jobs.store import list_runs, load_jobs
 from anibridge_like.libraries.model import Library
@@ -23,6 +25,8 @@ from anibridge_like.plugins.manager import PluginInstance
 from anibridge_like.torznab.errors import CatalogNotReady, TorznabError
 from anibridge_like.torznab.params import parse_params
 from anibridge_like.torznab.search import search
+from anibridge_like.web.templating import duration, when
+from anibridge_like.web.templating import size as fmt_size
 
 ACTIVE_DOWNLOADS = frozenset({"queued", "downloading"})
 SEARCH_LIMIT = 50
@@ -67,28 +71,46 @@ def library_rows(
     return rows
 
 
-def download_view(row: store.DownloadRow, live: Any) -> dict[str, Any]:
-    info = torrent_info(row, live)
-    return {
-        "hash": row.hash,
-        "name": row.name,
-        "state": row.state,
-        "category": row.category,
-        "mode": row.mode,
-        "percent": round(100.0 * float(info["progress"]), 1),
-        "size": info["size"],
-        "downloaded": info["downloaded"],
-        "speed": info["dlspeed"],
-        "eta": None if info["eta"] == ETA_UNKNOWN else info["eta"],
-        "host": row.host,
-        "error": row.error,
-        "attempts": row.attempts,
-        "added_at": row.added_at,
-        "completed_at": row.completed_at,
-    }
+@dataclass(frozen=True, slots=True)
+class DownloadView:
+    """One queue row as the page shows it (display strings made once, in Python)."""
+
+    hash: str
+    name: str
+    state: str
+    category: str
+    mode: str
+    percent: float
+    sizes: str
+    speed: str
+    host: str | None
+    error: str | None
+    added_at: str
 
 
-async def downloads(ctx: AppContext) -> list[dict[str, Any]]:
+def download_view(row: store.DownloadRow, live: Any) -> DownloadView:
+    """The numbers ``/api/v2/torrents/info`` reports (the same computation), for display."""
+    size, done, progress, speed, eta = download_numbers(row, live)
+    return DownloadView(
+        hash=row.hash,
+        name=row.name,
+        state=row.state,
+        category=row.category,
+        mode=row.mode,
+        percent=round(100.0 * progress, 1),
+        sizes=f"{fmt_size(done)} / {fmt_size(size)}",
+        speed=(
+            f"{fmt_size(speed)}/s · {duration(None if eta == ETA_UNKNOWN else eta)}"
+            if speed
+            else "–"
+        ),
+        host=row.host,
+        error=row.error,
+        added_at=when(row.added_at),
+    )
+
+
+async def downloads(ctx: AppContext) -> list[DownloadView]:
     rows = await store.list_downloads(ctx.readers)
     service = ctx.services.get("downloads")
     return [download_view(r, service.live(r.hash) if service else None) for r in rows]
@@ -96,14 +118,14 @@ async def downloads(ctx: AppContext) -> list[dict[str, Any]]:
 
 async def overview(request: Request, ctx: AppContext) -> dict[str, Any]:
     snapshot = await catalog_snapshot(ctx)
-    items = await downloads(ctx)
-    active = [d for d in items if d["state"] in ACTIVE_DOWNLOADS]
+    rows = await store.list_downloads(ctx.readers)
+    active = sum(1 for r in rows if r.state in ACTIVE_DOWNLOADS)
     busy = bool(snapshot["running"]) or snapshot["bootstrapping"] or bool(active)
     return {
         "snapshot": snapshot,
         "libraries": library_rows(request, ctx, snapshot),
-        "downloads_active": len(active),
-        "downloads_total": len(items),
+        "downloads_active": active,
+        "downloads_total": len(rows),
         "refresh": busy,
     }
 

@@ -188,3 +188,59 @@ async def test_static_files_are_served(client: httpx.AsyncClient) -> None:
     assert css.status_code == 200 and "--accent" in css.text
     js = await client.get("/static/app.js")
     assert js.status_code == 200 and "data-refresh" in js.text
+
+
+async def _insert_download(client: httpx.AsyncClient, state: str) -> str:
+    from anibridge_like.downloads import store
+
+    app = client._transport.app  # type: ignore[attr-defined]
+    infohash = ("f" if state == "failed" else "c") * 40
+    row = store.DownloadRow(
+        hash=infohash,
+        name=f"Show S01E01 {EVIL}",
+        magnet="magnet:?xt=urn:btih:" + infohash,
+        site="aniworld",
+        slug="show",
+        season=1,
+        number=1,
+        language="de_dub",
+        category="sonarr",
+        tags="",
+        save_path="/tmp/none",
+        mode="media",
+        state=state,
+        size=1000,
+        downloaded=250,
+        file_name=None,
+        host="VOE",
+        error="every hoster failed" if state == "failed" else None,
+        attempts=1,
+        added_at="2026-12-03T08:00:00+00:00",
+        completed_at=None,
+        updated_at="2026-12-03T08:00:00+00:00",
+    )
+    await app.state.ctx.writer.run(store.insert_unit(row))
+    return infohash
+
+
+async def test_downloads_page_retries_a_failed_download_and_removes_one(
+    client: httpx.AsyncClient,
+) -> None:
+    await _login(client)
+    failed = await _insert_download(client, "failed")
+    done = await _insert_download(client, "completed")
+    page = await client.get("/downloads")
+    assert EVIL not in page.text
+    assert "every hoster failed" in page.text and "VOE" in page.text
+    assert page.text.count("/retry") == 1  # only the failed one offers retry
+    token = _csrf(page.text)
+    retried = await client.post(f"/downloads/{failed}/retry", data={"csrf": token})
+    assert retried.headers["location"] == "/downloads?notice=retried"
+    again = await client.post(f"/downloads/{done}/retry", data={"csrf": token})
+    assert again.headers["location"] == "/downloads?notice=not-retryable"
+    removed = await client.post(f"/downloads/{done}/delete", data={"csrf": token})
+    assert removed.headers["location"] == "/downloads?notice=deleted"
+    after = await client.get("/downloads?notice=retried")
+    assert "queued again" in after.text
+    assert f'data-hash="{failed}" data-state="queued"' in after.text
+    assert done not in after.text
