@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 def _routes() -> list[BaseRoute]:
     from anibridge_like.api.catalog import routes as catalog_routes
+    from anibridge_like.api.gaps import routes as gap_routes
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.downloads.api import routes as download_routes
@@ -51,6 +52,7 @@ def _routes() -> list[BaseRoute]:
         *job_routes,
         *mapping_routes,
         *torznab_routes,
+        *gap_routes,
         *download_routes,
         *stream_routes,
         *web_routes,

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from anibridge_like.jobs.cron import ScheduleError, validate_cron
 from anibridge_like.jobs.spec import JobSpec, check_job
 from anibridge_like.libraries.model import DEFAULT_CATEGORIES, LibraryKind, default_name
+from anibridge_like.mediaservers.bindings import binding_issues
 from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.provider import Language
 from anibridge_like.plugins.registry import (
@@ -245,6 +246,9 @@ def _check(
                 validate_cron(plugin.refresh_cron, "UTC")
             except ScheduleError as exc:
                 issues.append(SeedIssue(f"{where}.refresh_cron", str(exc)))
+        issues.extend(
+            SeedIssue(*x) for x in binding_issues(where, plugin.kind, plugin.config, known_slugs)
+        )
         try:
             impl = registry.get(plugin.kind, plugin.implementation)
         except UnknownImplementationError as exc:

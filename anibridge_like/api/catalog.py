@@ -32,6 +32,7 @@ from anibridge_like.catalog.service import (
     UnknownInstanceError,
 )
 from anibridge_like.context import AppContext
+from anibridge_like.mediaservers.status import media_server_states
 
 _STATUS: dict[type[CatalogError], int] = {UnknownInstanceError: 404, RefreshRunningError: 409}
 
@@ -43,7 +44,9 @@ async def catalog_summary(ctx: AppContext) -> dict[str, Any]:
 
 async def health_catalog(request: Request) -> JSONResponse:
     ctx: AppContext = request.app.state.ctx
-    return JSONResponse(await catalog_snapshot(ctx))
+    body = await catalog_snapshot(ctx)
+    body["media_servers"] = await media_server_states(ctx.readers)
+    return JSONResponse(body)
 
 
 async def refresh_instance(request: Request) -> JSONResponse:

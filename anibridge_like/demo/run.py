@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
@@ -66,11 +67,13 @@ def demo_seed(
     urls: dict[str, str], registry: Registry, extra_plugins: list[dict[str, Any]]
 ) -> Seed:
     data = {
-        "libraries": [
-            {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
-            {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
-            {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
-        ],
+        "libraries": with_media_jobs(
+            [
+                {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
+                {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
+                {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
+            ]
+        ),
         "plugins": [
             {
                 "name": "demo-aniworld",
@@ -129,11 +132,13 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
         for name, service in metadata_apps(catalogs).items():
             url = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
+        extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
         demo_settings = settings.model_copy(
             update={
                 "data_dir": demo_dir,
                 "api_key": SecretStr(key),
+                "admin_api_key": settings.admin_api_key or SecretStr(key),
                 "download_host_order": DEMO_HOST_ORDER,
                 "download_strm_categories": settings.download_strm_categories
                 or [DEMO_STRM_CATEGORY],
@@ -154,6 +159,8 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
                 announce(f"  {lib.name:<7} URL: {base}/torznab/{lib.slug}/api")
             announce(f"  API key    : {key}")
             announce(f"  progress   : {base}/health/catalog")
+            announce(f"  gaps       : {base}/api/v1/libraries/anime/gaps?apikey={key}")
+            announce("")
             announce("Add a qBittorrent download client in Sonarr/Radarr:")
             announce(f"  host {settings.host}, port {settings.port}, no username/password")
             announce(

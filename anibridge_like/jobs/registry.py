@@ -17,6 +17,7 @@ from anibridge_like.jobs.model import JobType
 JOB_TYPES: dict[str, str] = {
     "catalog_refresh": "anibridge_like.catalog.refresh_jobs:CatalogRefreshJob",
     "library_refresh": "anibridge_like.catalog.refresh_jobs:LibraryRefreshJob",
+    "media_scan": "anibridge_like.mediaservers.scan_job:MediaScanJob",
 }
 
 INSTANCE_JOB_TYPES = frozenset({"catalog_refresh"})

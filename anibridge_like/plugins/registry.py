@@ -6,13 +6,14 @@ instance columns); everything else — the seed's ``kind`` check, the reconcile'
 columns, the :class:`~anibridge_like.plugins.manager.PluginManager` — reads it. Adding a kind is
 one entry here (plus its contract module and, when it has built-ins, one :data:`BUILTINS` entry):
 
-==========  ===================================  ===========================================
-kind        entry-point group                    contract module
-==========  ===================================  ===========================================
-provider    ``anibridge_like.providers``          :mod:`anibridge_like.plugins.provider`
-metadata    ``anibridge_like.metadata``           :mod:`anibridge_like.plugins.metadata`
-host        ``anibridge_like.hosts``              :mod:`anibridge_like.plugins.host`
-==========  ===================================  ===========================================
+============  ==================================  ===========================================
+kind          entry-point group                   contract module
+============  ==================================  ===========================================
+provider      ``anibridge_like.providers``        :mod:`anibridge_like.plugins.provider`
+metadata      ``anibridge_like.metadata``         :mod:`anibridge_like.plugins.metadata`
+host          ``anibridge_like.hosts``            :mod:`anibridge_like.plugins.host`
+media_server  ``anibridge_like.media_servers``    :mod:`anibridge_like.plugins.media_server`
+============  ==================================  ===========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
 its instance config) and constructed as ``Impl(config_model_instance, http_client)``.
@@ -47,6 +48,9 @@ PLUGIN_KINDS: dict[str, PluginKind] = {
         ("site", "refresh_interval_hours", "refresh_cron"),
     ),
     "metadata": PluginKind("anibridge_like.metadata", "anibridge_like.plugins.metadata"),
+    "media_server": PluginKind(
+        "anibridge_like.media_servers", "anibridge_like.plugins.media_server"
+    ),
     "host": PluginKind("anibridge_like.hosts", "anibridge_like.plugins.host"),
 }
 
@@ -66,6 +70,11 @@ BUILTINS: dict[str, dict[str, str]] = {
         "skyhook": "anibridge_like.metadata.skyhook:SkyHookMetadata",
         "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
         "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
+    },
+    "media_server": {
+        "jellyfin": "anibridge_like.mediaservers.jellyfin:JellyfinServer",
+        "plex": "anibridge_like.mediaservers.plex:PlexServer",
+        "filesystem": "anibridge_like.mediaservers.filesystem:FilesystemServer",
     },
     "host": {"generic": "anibridge_like.hosts.generic:GenericHost"},
 }

@@ -1,0 +1,1 @@
+"""Fake media servers (Jellyfin, Plex) for tests, the demo and benchmarks, over shared content."""
