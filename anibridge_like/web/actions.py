@@ -3,7 +3,9 @@ or wrong), then the admin session, then calls the same function the admin API ca
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from starlette.datastructures import FormData
@@ -13,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from anibridge_like.context import AppContext
 from anibridge_like.downloads import store
 from anibridge_like.jobs.store import JobRunningError, load_jobs
+from anibridge_like.plugins.errors import PluginError
+from anibridge_like.plugins.manager import PluginInstance
 from anibridge_like.web import pages, security
 from anibridge_like.web.templating import render
 
@@ -146,3 +150,42 @@ async def retry_download(request: Request, ctx: AppContext, form: FormData) -> R
         service.enqueue(infohash)
     log.info("web.download_retried", download=infohash)
     return _redirect("/downloads?notice=retried")
+
+
+async def _check_media_server(plugin: Any) -> str:
+    status = await plugin.check_connection()
+    return f"Connected to {status.name} {status.version}".strip()
+
+
+CHECKS: dict[str, Callable[[Any], Awaitable[str]]] = {"media_server": _check_media_server}
+"""Plugin kinds whose contract has a connection check, and how to call it (by kind, never by
+implementation name). The plugins page offers "Test connection" for these kinds."""
+
+
+async def test_plugin(request: Request, ctx: AppContext, form: FormData) -> Response:
+    name = request.path_params["name"]
+    manager = ctx.plugins
+    if manager is None or name not in manager.names():
+        return await pages.plugins(
+            request, ctx, notice=f"No plugin instance {name[:60]!r}.", status_code=404
+        )
+    instance: PluginInstance[Any] = manager.get(name)
+    check = CHECKS.get(instance.kind)
+    if check is None:
+        return await pages.plugins(
+            request,
+            ctx,
+            notice=f"{instance.kind} plugins have no connection check.",
+            status_code=400,
+        )
+    try:
+        async with asyncio.timeout(ctx.settings.http_timeout + 5):
+            message = await manager.call(instance, check, job="web.test_connection")
+    except PluginError as error:
+        message = f"{name}: failed ({error.code}): {error.message}"
+    except TimeoutError:
+        message = f"{name}: no answer in time"
+    else:
+        message = f"{name}: {message}"
+    log.info("web.plugin_tested", plugin=name, result=message)
+    return await pages.plugins(request, ctx, notice=message)

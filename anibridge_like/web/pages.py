@@ -15,6 +15,7 @@ from anibridge_like.web import security, views
 from anibridge_like.web.templating import render
 
 DISABLED = "Admin pages are off"
+GAP_PAGE = 50
 ACTIVE_RUNS = ("pending", "running")
 Page = Callable[[Request, AppContext], Awaitable[Response]]
 
@@ -70,10 +71,19 @@ async def library(request: Request, ctx: AppContext) -> Response:
     result = await views.library_search(ctx, found, q) if q else None
     snapshot = await catalog_snapshot(ctx)
     row = next(r for r in views.library_rows(request, ctx, snapshot) if r["slug"] == slug)
+    raw_offset = request.query_params.get("gaps", "0")
+    offset = int(raw_offset) if raw_offset.isdigit() and len(raw_offset) < 10 else 0
     return render(
         request,
         "library.html",
-        {"title": found.name, "library": row, "q": q, "result": result},
+        {
+            "title": found.name,
+            "library": row,
+            "q": q,
+            "result": result,
+            "gaps": await views.gaps(ctx, slug, offset, GAP_PAGE),
+            "gap_page": GAP_PAGE,
+        },
     )
 
 
@@ -138,13 +148,28 @@ async def downloads(request: Request, ctx: AppContext) -> Response:
     )
 
 
-async def plugins(request: Request, ctx: AppContext) -> Response:
+async def plugins(
+    request: Request, ctx: AppContext, *, notice: str | None = None, status_code: int = 200
+) -> Response:
+    from anibridge_like.web.actions import CHECKS
+
     snapshot = await catalog_snapshot(ctx)
     return render(
         request,
         "plugins.html",
-        {"title": "Plugins", "plugins": views.plugin_views(ctx, snapshot)},
+        {
+            "title": "Plugins",
+            "plugins": views.plugin_views(ctx, snapshot),
+            "checkable": sorted(CHECKS),
+            "notice": notice,
+            "page_url": "/plugins",
+        },
+        status_code=status_code,
     )
+
+
+async def plugins_page(request: Request, ctx: AppContext) -> Response:
+    return await plugins(request, ctx)
 
 
 async def login_form(request: Request) -> Response:

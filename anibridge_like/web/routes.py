@@ -27,6 +27,7 @@ routes: list[BaseRoute] = [
         methods=["POST"],
     ),
     Route("/downloads/{infohash}/retry", actions.action(actions.retry_download), methods=["POST"]),
-    Route("/plugins", pages.admin_only(pages.plugins), methods=["GET"]),
+    Route("/plugins", pages.admin_only(pages.plugins_page), methods=["GET"]),
+    Route("/plugins/{name}/test", actions.action(actions.test_plugin), methods=["POST"]),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

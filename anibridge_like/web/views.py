@@ -21,7 +21,10 @@ from anibridge_like.downloads.views import _numbers as download_numbers
 from anibridge_like.jobs.model import JobRow
 from anibridge_like.jobs.store import list_runs, load_jobs
 from anibridge_like.libraries.model import Library
+from anibridge_like.mediaservers.gaps import UnknownLibraryError, gap_report
+from anibridge_like.mediaservers.status import media_server_states
 from anibridge_like.plugins.manager import PluginInstance
+from anibridge_like.storage.database import run_sync
 from anibridge_like.torznab.errors import CatalogNotReady, TorznabError
 from anibridge_like.torznab.params import parse_params
 from anibridge_like.torznab.search import search
@@ -66,6 +69,7 @@ def library_rows(
                 "torznab_url": f"{base}/torznab/{library.slug}",
                 "api_path": "/api",
                 "key_hint": key_hint(ctx, library),
+                "owned_works": None,
             }
         )
     return rows
@@ -121,9 +125,16 @@ async def overview(request: Request, ctx: AppContext) -> dict[str, Any]:
     rows = await store.list_downloads(ctx.readers)
     active = sum(1 for r in rows if r.state in ACTIVE_DOWNLOADS)
     busy = bool(snapshot["running"]) or snapshot["bootstrapping"] or bool(active)
+    servers = await media_server_states(ctx.readers)
+    libraries = library_rows(request, ctx, snapshot)
+    if servers:
+        for row in libraries:
+            report = await gaps(ctx, row["slug"], 0, 0)
+            row["owned_works"] = report["total"] if report else None
     return {
         "snapshot": snapshot,
-        "libraries": library_rows(request, ctx, snapshot),
+        "media_servers": servers,
+        "libraries": libraries,
         "downloads_active": active,
         "downloads_total": len(rows),
         "refresh": busy,
@@ -145,6 +156,16 @@ async def library_search(ctx: AppContext, library: Library, q: str) -> dict[str,
     except TorznabError as error:
         return {"releases": [], "error": str(error) or type(error).__name__}
     return {"releases": releases, "error": None}
+
+
+async def gaps(ctx: AppContext, slug: str, offset: int, limit: int) -> dict[str, Any] | None:
+    """``GET /api/v1/libraries/{slug}/gaps``'s report (the same function), or None."""
+    async with ctx.readers.connection() as conn:
+        try:
+            report: dict[str, Any] = await run_sync(conn, gap_report, slug, None, offset, limit)
+        except UnknownLibraryError:
+            return None
+    return report
 
 
 def job_views(ctx: AppContext, report: list[dict[str, Any]]) -> list[dict[str, Any]]:

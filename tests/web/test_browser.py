@@ -25,6 +25,7 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.faults import FaultController
 from anibridge_like.demo.hosters import HosterState
 from anibridge_like.demo.hosters import build_app as build_hosters
+from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.metadata import metadata_apps
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.plugins.registry import Registry
@@ -80,9 +81,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             urls[name] = stack.enter_context(serve_app(service.app))
         data = tmp_path_factory.mktemp("web")
         settings = daemon_settings(data).model_copy(update={"admin_api_key": SecretStr(ADMIN)})
+        seed = seed_data(urls)
+        seed["libraries"] = with_media_jobs(seed["libraries"])
+        seed["plugins"].append(demo_media_server(data / "media", catalogs))
         registry = Registry()
         daemon = create_app(
-            settings, seed=parse_seed(seed_data(urls), registry, environ={}), registry=registry
+            settings, seed=parse_seed(seed, registry, environ={}), registry=registry
         )
         base = stack.enter_context(serve_daemon(daemon))
         yield Deployment(base, faults, data, catalogs["aniworld"].title(0).title)
@@ -169,8 +173,18 @@ def login(page: Any) -> None:
     page.wait_for_url("**/jobs")
 
 
+def scan_media(page: Any) -> None:
+    """Run the anime library's media scan from the Jobs page; the gap report then fills."""
+    page.goto("/jobs")
+    row = page.locator("tr[data-job='media scan']", has_text="anime")
+    row.get_by_role("button", name="Run now").click()
+    page.get_by_text("The run started.").wait_for()
+    page.locator("article.run[data-status='success']").first.wait_for()
+
+
 def search_library(page: Any, deployment: Deployment) -> None:
     page.goto("/libraries/anime")
+    assert page.locator("table.gaps tbody tr").count() > 0, "no gap report after the scan"
     page.get_by_label("Title (as Sonarr or Radarr would search)").fill(deployment.anime_title)
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/libraries/anime?q=*")
@@ -245,6 +259,9 @@ def plugins(page: Any) -> None:
     page.goto("/plugins")
     row = page.locator("tr[data-plugin='demo-aniworld']")
     assert "provider" in row.inner_text() and "ok" in row.inner_text()
+    disk = page.locator("tr[data-plugin='demo-disk']")
+    disk.get_by_role("button", name="Test connection").click()
+    page.get_by_text("demo-disk: Connected to filesystem").wait_for()
     shot(page, "plugins")
     _assert_accessible(page, "plugins")
     page.keyboard.press("Tab")  # the first stop on a page is the skip link
@@ -256,6 +273,7 @@ def plugins(page: Any) -> None:
 def test_the_web_ui_in_a_browser(browser: Any, deployment: Deployment, page: Any) -> None:
     watch_bootstrap(page)
     login(page)
+    scan_media(page)
     search_library(page, deployment)
     run_now_twice(page, deployment)
     dry_run(page)

@@ -38,9 +38,17 @@ SEED: dict[str, Any] = {
 
 async def _client(settings: Settings, admin: str | None) -> AsyncIterator[httpx.AsyncClient]:
     update: dict[str, Any] = {"admin_api_key": SecretStr(admin) if admin else None}
+    media = settings.data_dir.parent / "media"
+    (media / "anime").mkdir(parents=True)
+    disk = {
+        "name": "disk",
+        "implementation": "filesystem",
+        "kind": "media_server",
+        "config": {"libraries": {"anime": str(media / "anime"), "movies": str(media / "gone")}},
+    }
     app = create_app(
         settings.model_copy(update=update),
-        seed=parse_seed(SEED, REGISTRY, environ={}),
+        seed=parse_seed({**SEED, "plugins": [*SEED["plugins"], disk]}, REGISTRY, environ={}),
         registry=REGISTRY,
         start_services=False,
     )
@@ -244,3 +252,21 @@ async def test_downloads_page_retries_a_failed_download_and_removes_one(
     assert "queued again" in after.text
     assert f'data-hash="{failed}" data-state="queued"' in after.text
     assert done not in after.text
+
+
+async def test_overview_shows_media_servers_and_plugins_test_their_connection(
+    client: httpx.AsyncClient,
+) -> None:
+    overview = await client.get("/")
+    assert 'data-media-server="disk"' in overview.text
+    assert "Media servers" in overview.text
+    await _login(client)
+    plugins = await client.get("/plugins")
+    assert plugins.text.count("Test connection") == 1  # providers have no check
+    tested = await client.post("/plugins/disk/test", data={"csrf": _csrf(plugins.text)})
+    assert tested.status_code == 200
+    assert "disk: failed (" in tested.text and "gone" in tested.text  # the missing folder
+    unknown = await client.post("/plugins/nope/test", data={"csrf": _csrf(plugins.text)})
+    assert unknown.status_code == 404
+    library = await client.get("/libraries/anime")
+    assert "Nothing owned is known" in library.text
