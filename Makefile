@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test lint types unit bench docs browser-deps
+.PHONY: install run serve test lint types unit bench docs lock browser-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,9 @@ unit: install
 	$(BIN)/pytest -n 2 -q
 
 test: lint types unit
+
+lock: install
+	$(BIN)/python scripts/lock_requirements.py
 
 docs: install
 	$(BIN)/python -m anibridge_like.docs --write README.md

@@ -15,12 +15,14 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
+from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
 from anibridge_like.plugins.manager import PluginManager
@@ -40,6 +42,7 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.gaps import routes as gap_routes
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
+    from anibridge_like.api.openapi import routes as openapi_routes
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
@@ -51,6 +54,7 @@ def _routes() -> list[BaseRoute]:
         *catalog_routes,
         *job_routes,
         *mapping_routes,
+        *openapi_routes,
         *torznab_routes,
         *gap_routes,
         *download_routes,
@@ -136,6 +140,7 @@ def create_app(
         routes=_routes(),
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(RequestLog, info=settings.request_log)],
     )
     return app
 

@@ -1,12 +1,28 @@
-"""structlog configuration: JSON lines off a terminal, readable lines on one."""
+"""structlog configuration: JSON lines off a terminal, readable lines on one.
+
+Event names follow one convention: ``area.what_happened`` in lower snake case, dot-separated
+(``seed.reconciled``, ``http.request``, ``catalog.run_started``); a test checks every literal
+event in the package.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 from typing import Literal
 
 import structlog
+
+QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("anibridge_quiet", default=False)
+"""Set in the context of in-process helper servers (the demo's fake sites): their uvicorn
+lines are dropped, so the daemon's log holds the daemon's events only."""
+
+
+class _QuietFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (QUIET.get() and record.name.startswith("uvicorn"))
+
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -41,6 +57,7 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_QuietFilter())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -50,7 +67,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(_LEVELS[level])
-    # uvicorn's access log is costly and redundant: requests are logged by us at debug.
+    # uvicorn's access log is costly and redundant: requests are logged by our middleware
+    # (anibridge_like.api.requestlog), one structlog line each.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -10,24 +10,49 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import structlog
 import uvicorn
 from starlette.types import ASGIApp
+
+log = structlog.get_logger(__name__)
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class DaemonServer(uvicorn.Server):
+    """Serves a socket bound before start-up (:func:`anibridge_like.startup.bind_socket`), so a
+    port in use is reported before anything runs; ``on_started`` runs once it accepts."""
+
+    on_started: Callable[[], None] | None = None
+
     @classmethod
-    def for_app(cls, app: ASGIApp, host: str, port: int) -> DaemonServer:
-        """The daemon's server: our structlog config, no access log (requests are logged by
-        the routes at debug), lifespan on."""
+    def for_app(
+        cls,
+        app: ASGIApp,
+        host: str,
+        port: int,
+        on_started: Callable[[], None] | None = None,
+    ) -> DaemonServer:
+        """The daemon's server: our structlog config, no uvicorn access log (the request log
+        middleware logs requests), lifespan on."""
         config = uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
         )
-        return cls(config)
+        server = cls(config)
+        server.on_started = on_started
+        return server
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and sockets:
+            name = sockets[0].getsockname()
+            log.info("server.listening", host=name[0], port=name[1])
+        if self.started and self.on_started is not None:
+            self.on_started()
 
     @contextmanager
     def capture_signals(self) -> Iterator[None]:

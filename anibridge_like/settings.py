@@ -202,8 +202,23 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         None,
-        description="Base URL media players reach this daemon at, written into `.strm` files "
-        "(default `http://<host>:<port>`).",
+        description="Base URL the *arr apps and media players reach this daemon at (e.g. "
+        "`http://anibridge:8000` in Docker Compose): printed in the start-up banner, used by "
+        "`connect` and written into `.strm` files. Default: the bound address; when bound to "
+        "all interfaces, this machine's address (banner, `connect`) or 127.0.0.1 (`.strm`).",
+    )
+
+    # ---- first day: keys, request log ---------------------------------------------------
+    generate_api_key: bool = Field(
+        True,
+        description="When `ANIBRIDGE_API_KEY` is unset, generate a Torznab key on first start, "
+        "keep it in `<data_dir>/torznab_api_key` and require it (as Jackett and Prowlarr do). "
+        "`false`: Torznab is open unless a key is set.",
+    )
+    request_log: bool = Field(
+        True,
+        description="Log every HTTP request at info (path without key, parameters, status, "
+        "milliseconds, items); `false` logs them at debug.",
     )
     # ---- web UI ----------------------------------------------------------------------------
     web_session_hours: float = Field(

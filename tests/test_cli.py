@@ -42,6 +42,67 @@ def test_check_config_accepts_the_example_seed(tmp_path: Path) -> None:
     assert "3 libraries" in result.stdout
 
 
+def test_check_config_takes_the_seed_as_a_positional_argument(tmp_path: Path) -> None:
+    result = _run(
+        "check-config", str(ROOT / "config.example.yaml"), env={"ANIBRIDGE_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 libraries" in result.stdout
+
+
+def test_check_config_without_a_seed_says_so_loudly(tmp_path: Path) -> None:
+    result = _run("check-config", env={"ANIBRIDGE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "no seed file" in result.stderr and "config.example.yaml" in result.stderr
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("libraries: []\n")
+    result = _run("check-config", str(empty), env={"ANIBRIDGE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1 and "has no libraries" in result.stderr
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = _run(
+            "serve",
+            env={
+                "ANIBRIDGE_DATA_DIR": str(tmp_path),
+                "ANIBRIDGE_HOST": "127.0.0.1",
+                "ANIBRIDGE_PORT": str(port),
+            },
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is already in use (another anibridge-like or another"
+        " program); stop it or set ANIBRIDGE_PORT to a free port"
+    ]
+    assert not (tmp_path / "anibridge.db").exists()  # nothing started
+    assert time.monotonic() - started < 30
+
+
+def test_connect_names_an_unreachable_app_and_exits_1(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = _run(
+        "connect", "sonarr", url, "k", "--seed", str(ROOT / "config.example.yaml"),
+        env={"ANIBRIDGE_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: sonarr at {url}/api/v3 did not answer")
+    assert "Traceback" not in result.stderr
+
+
+def test_connect_dry_run_rejects_an_unknown_library(tmp_path: Path) -> None:
+    result = _run(
+        "connect", "radarr", "http://127.0.0.1:1", "k", "--library", "anime", "--dry-run",
+        "--seed", str(ROOT / "config.example.yaml"), env={"ANIBRIDGE_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "library 'anime' is a anime library; radarr takes movies libraries" in result.stderr
+
+
 def test_check_config_lists_every_error_with_its_path(tmp_path: Path) -> None:
     seed = yaml.safe_load((ROOT / "config.example.yaml").read_text())
     seed["plugins"][0]["libraries"] = ["animee"]
@@ -113,8 +174,12 @@ def test_serve_answers_health_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    _, err = proc.communicate()
+    out, err = proc.communicate()
     assert '"event": "app.stopping"' in err
+    assert '"event": "seed.missing"' in err  # no seed: said loudly
+    assert "No libraries" in out
+    key = (tmp_path / "torznab_api_key").read_text().strip()
+    assert len(key) == 32  # generated on first start, kept in the data dir
 
 
 def test_healthcheck_fails_when_nothing_listens() -> None:
@@ -132,22 +197,24 @@ def test_demo_prints_the_torznab_url_and_answers_within_a_minute(tmp_path: Path)
         "ANIBRIDGE_HOST": "127.0.0.1",
         "ANIBRIDGE_LOG_FORMAT": "json",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "anibridge_like", "serve", "--demo"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    err_path = tmp_path / "stderr.log"
+    with err_path.open("w") as err_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "anibridge_like", "serve", "--demo"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            text=True,
+        )
     try:
         assert proc.stdout is not None
         lines: list[str] = []
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any("API key" in line for line in lines):
+        while time.monotonic() < deadline and not any("API Key" in line for line in lines):
             lines.append(proc.stdout.readline())
         text = "".join(lines)
-        assert f"http://127.0.0.1:{port}/torznab/anime/api" in text, text
-        key = next(line.split(":", 1)[1].strip() for line in lines if "API key" in line)
+        assert f"URL: http://127.0.0.1:{port}/torznab/anime   API Path: /api" in text, text
+        key = next(line.split(":", 1)[1].split()[0] for line in lines if "API Key" in line)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             body = httpx.get(f"http://127.0.0.1:{port}/health/catalog", timeout=5).json()
@@ -156,9 +223,10 @@ def test_demo_prints_the_torznab_url_and_answers_within_a_minute(tmp_path: Path)
             time.sleep(0.5)
         else:
             pytest.fail("demo catalog not ready within a minute")
+        # what Sonarr sends with its defaults: URL + API Path, Categories 5030,5040
         feed = httpx.get(
             f"http://127.0.0.1:{port}/torznab/anime/api",
-            params={"t": "search", "apikey": key},
+            params={"t": "tvsearch", "cat": "5030,5040", "extended": "1", "apikey": key},
             timeout=5,
         )
         assert feed.status_code == 200 and "<item>" in feed.text
@@ -168,3 +236,8 @@ def test_demo_prints_the_torznab_url_and_answers_within_a_minute(tmp_path: Path)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    log = err_path.read_text()
+    # the demo's own fake sites stay quiet: one uvicorn start line, the daemon's
+    assert log.count("Started server process") == 1, log[:3000]
+    assert "Uvicorn running" not in log
+    assert '"event": "http.request"' in log

@@ -14,6 +14,7 @@ from anibridge_like.plugins.instances import load_instances
 
 
 async def list_libraries(request: Request) -> JSONResponse:
+    """List the libraries with their categories, languages and Torznab path"""
     require_admin(request)
     ctx: AppContext = request.app.state.ctx
     rows = await ctx.readers.fetchall(
@@ -39,6 +40,7 @@ async def list_libraries(request: Request) -> JSONResponse:
 
 
 async def list_plugins(request: Request) -> JSONResponse:
+    """List the plugin instances with their library scope"""
     require_admin(request)
     ctx: AppContext = request.app.state.ctx
     instances = await load_instances(ctx.readers)

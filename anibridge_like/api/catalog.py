@@ -50,6 +50,9 @@ async def health_catalog(request: Request) -> JSONResponse:
 
 
 async def refresh_instance(request: Request) -> JSONResponse:
+    """Run a catalog refresh of a provider instance now
+
+    202 when started, 404 for an unknown instance, 409 while one runs."""
     require_admin(request)
     ctx: AppContext = request.app.state.ctx
     instance = request.path_params["instance"]

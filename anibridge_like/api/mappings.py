@@ -141,6 +141,7 @@ async def mapping_view(conn: aiosqlite.Connection, site: str, slug: str) -> dict
 
 
 async def get_mapping(request: Request) -> Response:
+    """Show the canonical mapping of a title and its pinned override"""
     require_admin(request)
     ctx = request.app.state.ctx
     site, slug = request.path_params["site"], request.path_params["slug"]
@@ -152,6 +153,9 @@ async def get_mapping(request: Request) -> Response:
 
 
 async def put_mapping(request: Request) -> Response:
+    """Pin a canonical mapping of a title
+
+    Body: the override fields (tvdb_id, tmdb_id, imdb_id, …); 422 names invalid ones."""
     require_admin(request)
     ctx = request.app.state.ctx
     site, slug = request.path_params["site"], request.path_params["slug"]
@@ -183,6 +187,7 @@ async def put_mapping(request: Request) -> Response:
 
 
 async def delete_mapping(request: Request) -> Response:
+    """Remove the pinned override of a title (204; 404 when there is none)"""
     require_admin(request)
     ctx = request.app.state.ctx
     site, slug = request.path_params["site"], request.path_params["slug"]

@@ -13,11 +13,12 @@ URL and key to paste into Sonarr/Radarr/Prowlarr are announced once the daemon i
 from __future__ import annotations
 
 import asyncio
-import secrets
+import contextvars
+import socket
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 import uvicorn
@@ -27,10 +28,12 @@ from starlette.types import ASGIApp
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.sites import build_site_app
+from anibridge_like.logging import QUIET
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
 from anibridge_like.server import DaemonServer, QuietServer
 from anibridge_like.settings import Settings
+from anibridge_like.startup import banner, bind_socket, public_base_url, resolve_api_key
 
 log = structlog.get_logger(__name__)
 
@@ -41,12 +44,22 @@ DEMO_STRM_CATEGORY = "tv-strm"
 
 
 async def serve_loopback(app: ASGIApp, stack: AsyncExitStack, name: str) -> str:
-    """Serve ``app`` on 127.0.0.1 (a free port) until ``stack`` closes; returns its base URL."""
+    """Serve ``app`` on 127.0.0.1 (a free port) until ``stack`` closes; returns its base URL.
+
+    The server runs in a context where :data:`~anibridge_like.logging.QUIET` is set: its
+    uvicorn lines ("Started server process", errors of the demo's own injected faults) stay out
+    of the daemon's log."""
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
     )
     server = QuietServer(config)
-    task = asyncio.create_task(server.serve(), name=f"demo-site-{name}")
+    quiet = contextvars.copy_context()
+    quiet.run(QUIET.set, True)
+    task = asyncio.create_task(
+        server.serve(sockets=[sock]), name=f"demo-site-{name}", context=quiet
+    )
     for _ in range(500):
         if server.started or task.done():
             break
@@ -58,8 +71,8 @@ async def serve_loopback(app: ASGIApp, stack: AsyncExitStack, name: str) -> str:
         server.should_exit = True
         await task
 
+    stack.callback(sock.close)  # after stop (LIFO): uvicorn's shutdown closes it first
     stack.push_async_callback(stop)
-    port = server.servers[0].sockets[0].getsockname()[1]
     return f"http://127.0.0.1:{port}"
 
 
@@ -102,16 +115,9 @@ def demo_seed(
     return parse_seed(data, registry, source="<demo seed>", environ={})
 
 
-def _demo_key(directory: Path) -> str:
-    path = directory / "torznab_api_key"
-    if path.exists():
-        return path.read_text("utf-8").strip()
-    key = secrets.token_hex(12)
-    path.write_text(key, "utf-8")
-    return key
-
-
-async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
+async def _run(
+    settings: Settings, announce: Callable[[list[str]], None], sock: socket.socket
+) -> None:
     from anibridge_like.app import create_app
     from anibridge_like.demo.hosters import build_app as build_hosters
     from anibridge_like.demo.metadata import metadata_apps
@@ -119,7 +125,10 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
     registry = Registry()
     demo_dir = settings.data_dir / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
-    key = settings.api_key.get_secret_value() if settings.api_key else _demo_key(demo_dir)
+    # the demo always has a key: its own, in the demo's data directory
+    demo_settings, key = resolve_api_key(
+        settings.model_copy(update={"data_dir": demo_dir, "generate_api_key": True})
+    )
     async with AsyncExitStack() as stack:
         catalogs = {site: GeneratedCatalog(site, n, DEMO_SEED) for site, n in DEMO_TITLES.items()}
         hosters_url = await serve_loopback(build_hosters(), stack, "hosters")
@@ -134,45 +143,43 @@ async def _run(settings: Settings, announce: Callable[[str], None]) -> None:
             extra.append(service.seed_entry(f"demo-{name}", url))
         extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
-        demo_settings = settings.model_copy(
+        demo_settings = demo_settings.model_copy(
             update={
-                "data_dir": demo_dir,
-                "api_key": SecretStr(key),
-                "admin_api_key": settings.admin_api_key or SecretStr(key),
+                "admin_api_key": settings.admin_api_key or SecretStr(key.value or ""),
                 "download_host_order": DEMO_HOST_ORDER,
                 "download_strm_categories": settings.download_strm_categories
                 or [DEMO_STRM_CATEGORY],
             }
         )
         app = create_app(demo_settings, seed=seed, registry=registry)
-        server = DaemonServer.for_app(app, settings.host, settings.port)
-        task = asyncio.create_task(server.serve(), name="daemon")
-        for _ in range(1200):  # up to a minute for migrations + start-up
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.05)
-        if server.started:
-            base = f"http://{settings.host}:{settings.port}"
-            announce("")
-            announce("anibridge-like demo is running. Add a Torznab indexer in Sonarr/Radarr:")
-            for lib in seed.libraries:
-                announce(f"  {lib.name:<7} URL: {base}/torznab/{lib.slug}/api")
-            announce(f"  API key    : {key}")
-            announce(f"  progress   : {base}/health/catalog")
-            announce(f"  gaps       : {base}/api/v1/libraries/anime/gaps?apikey={key}")
-            announce("")
-            announce("Add a qBittorrent download client in Sonarr/Radarr:")
-            announce(f"  host {settings.host}, port {settings.port}, no username/password")
-            announce(
-                f"  files land in {demo_settings.resolved_download_dir}/<category>/ "
-                f"(category {DEMO_STRM_CATEGORY!r} gets .strm files)"
-            )
-            announce("")
-        await task
+        base = public_base_url(settings)
+        lines = banner(
+            base,
+            seed.libraries,
+            key,
+            title="anibridge-like demo is running (a generated catalog, indexed within a minute).",
+        )
+        address = urlsplit(base)
+        lines[-1:-1] = [
+            f"Gaps (what your media server lacks): {base}/api/v1/libraries/anime/gaps"
+            "?apikey=<the API key>",
+            "Add a qBittorrent download client in Sonarr/Radarr:",
+            f"  host {address.hostname}, port {address.port}, no username/password",
+            f"  files land in {demo_settings.resolved_download_dir}/<category>/ "
+            f"(category {DEMO_STRM_CATEGORY!r} gets .strm files)",
+        ]
+        server = DaemonServer.for_app(
+            app, settings.host, settings.port, on_started=lambda: announce(lines)
+        )
+        await server.serve(sockets=[sock])
         if not server.started:
             raise SystemExit(1)
 
 
-def run_demo(settings: Settings, announce: Callable[[str], None]) -> int:
-    asyncio.run(_run(settings, announce))
+def run_demo(settings: Settings, announce: Callable[[list[str]], None], sock: socket.socket) -> int:
+    """Run the demo on ``sock`` (bound by the caller, so a port in use is reported first)."""
+    try:
+        asyncio.run(_run(settings, announce, sock))
+    finally:
+        sock.close()
     return 0

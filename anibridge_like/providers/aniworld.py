@@ -116,12 +116,12 @@ class AniWorldProvider:
             if not items or err.code not in (ErrorCode.TIMEOUT, ErrorCode.UPSTREAM):
                 raise
             raise self._partial(items, stream, err.message) from err
-        self._log.info("provider_listing_parsed", titles=len(items), cursor=cursor or "")
+        self._log.info("provider.listing_parsed", titles=len(items), cursor=cursor or "")
         return TitlePage(items=items, next_cursor=None, has_more=False)
 
     def _partial(self, items: list[TitleItem], stream: AlphabetStream, why: str) -> PluginError:
         self._log.warning(
-            "provider_listing_partial", titles=len(items), cursor=stream.cursor, reason=why
+            "provider.listing_partial", titles=len(items), cursor=stream.cursor, reason=why
         )
         return PluginError(
             ErrorCode.PARTIAL,
@@ -148,7 +148,7 @@ class AniWorldProvider:
                 ) from err
             episodes.extend(parse_season_page(html, season, where))
         episodes.sort(key=lambda e: (e.season < 0, e.season, e.number))
-        self._log.debug("provider_detail_parsed", slug=slug, episodes=len(episodes))
+        self._log.debug("provider.detail_parsed", slug=slug, episodes=len(episodes))
         return TitleDetail(
             slug=slug,
             title=page.title,

@@ -255,7 +255,7 @@ class PoliteClient:
                         raise
                     delay = self.backoff_delay(attempt, err.retry_after)
                     self._log.info(
-                        "provider_http_retry",
+                        "provider.http_retry",
                         url=str(url),
                         code=err.code.value,
                         attempt=attempt,

@@ -143,7 +143,7 @@ class MegakinoProvider:
                 if not items or not resumable:
                     raise
                 self._log.warning(
-                    "megakino_listing_partial", titles=len(items), cursor=child, error=err.message
+                    "provider.listing_partial", titles=len(items), cursor=child, error=err.message
                 )
                 raise PluginError(
                     ErrorCode.PARTIAL,
@@ -159,7 +159,7 @@ class MegakinoProvider:
                 f"sitemap {root_path}", "title URLs /films|serials/<id>-<slug>.html in any child"
             )
         self._log.info(
-            "megakino_listing_page",
+            "provider.listing_page",
             titles=len(items),
             children=position - start,
             cursor=cursor or "",
@@ -197,7 +197,7 @@ class MegakinoProvider:
         except PluginError as err:
             if err.code != ErrorCode.NOT_FOUND:
                 raise
-            self._log.warning("megakino_title_gone", path=entry.path)
+            self._log.warning("provider.title_gone", path=entry.path)
             return None
         info = parse_title_page(html, entry.path, entry.kind)
         return TitleItem(entry.slug, info.title, entry.kind, info.aliases, info.year)
@@ -208,7 +208,7 @@ class MegakinoProvider:
         info = parse_title_page(await self._http.get_text(entry.path), entry.path, entry.kind)
         if info.unknown_languages:
             self._log.warning(
-                "megakino_unknown_languages", slug=slug, labels=list(info.unknown_languages)
+                "provider.unknown_languages", slug=slug, labels=list(info.unknown_languages)
             )
         episodes = [
             Episode(

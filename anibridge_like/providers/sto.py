@@ -116,12 +116,12 @@ class StoProvider:
         items.extend(listing.items)
         if not listing.complete:
             raise self._partial(items, "page truncated (no </html>)")
-        self._log.info("sto_listing_parsed", titles=len(items), cursor=cursor or "")
+        self._log.info("provider.listing_parsed", titles=len(items), cursor=cursor or "")
         return TitlePage(items=items, next_cursor=None, has_more=False)
 
     def _partial(self, items: list[TitleItem], why: str) -> PluginError:
         resume = f"{_AFTER}{items[-1].slug}"
-        self._log.warning("sto_listing_partial", titles=len(items), cursor=resume, reason=why)
+        self._log.warning("provider.listing_partial", titles=len(items), cursor=resume, reason=why)
         return PluginError(
             ErrorCode.PARTIAL,
             f"s.to listing broke off after {len(items)} titles ({why})",
@@ -141,7 +141,7 @@ class StoProvider:
             unknown = sorted({label for page in pages for label in page.unknown})
             if unknown:
                 self._log.warning(
-                    "sto_unknown_languages",
+                    "provider.unknown_languages",
                     slug=slug,
                     labels=unknown,
                     episodes=sum(1 for page in pages if page.unknown),

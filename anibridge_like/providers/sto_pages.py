@@ -139,7 +139,7 @@ class ListingStream:
             where = "anchors to /serie/<slug> with a title"
             raise invalid("listing", where if complete else f"{where} (truncated)")
         if self.untitled:
-            log.warning("sto_listing_untitled_anchors", skipped=self.untitled)
+            log.warning("provider.listing_untitled_anchors", skipped=self.untitled)
         return Listing(items, complete)
 
     def _parse(self, fragment: str) -> list[TitleItem]:

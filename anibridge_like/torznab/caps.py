@@ -53,6 +53,23 @@ STANDARD_CATEGORIES: dict[int, str] = {
 }
 """Newznab standard ids → English names (sub-categories without their parent's prefix)."""
 
+QUALITY_CATEGORY = {"anime": 5040, "series": 5040, "movies": 2040}
+"""The quality sub-category every release of a library kind also carries: the releases are
+1080p web streams (``WEB 1080p`` in their titles), i.e. TV/HD or Movies/HD. It is what makes an
+anime library answer Sonarr with its default settings: Sonarr's Test and RSS sync send only its
+Categories (default ``5030,5040``) when Anime Categories is empty
+(``NewznabRequestGenerator.GetRecentRequests`` in Sonarr/Sonarr), and its Test fails on an empty
+answer. Sonarr does not filter the items it gets by category, and Prowlarr maps 5040 to TV/HD."""
+
+
+def served_categories(library: Library) -> tuple[int, ...]:
+    """The categories Torznab serves a library under (caps, ``cat=`` selection, items): its
+    own (declared or the kind's default), then its quality sub-category
+    (:data:`QUALITY_CATEGORY`)."""
+    own = library.categories
+    quality = QUALITY_CATEGORY.get(library.kind)
+    return own if quality is None or quality in own else (*own, quality)
+
 
 def parent_of(category: int) -> int:
     return category - category % 1000
@@ -115,7 +132,7 @@ def render_caps(server_title: str, libraries: tuple[Library, ...]) -> str:
     cached: the answer depends only on the (immutable) library configs."""
     tv = any(lib.kind != "movies" for lib in libraries)
     movies = any(lib.kind == "movies" for lib in libraries)
-    categories = [c for lib in libraries for c in lib.categories]
+    categories = [c for lib in libraries for c in served_categories(lib)]
     return (
         f"{DECLARATION}<caps>\n"
         f'<server version="1.0" title="{attr(server_title)}"/>\n'

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from anibridge_like.torznab.render import XML_MEDIA_TYPE, render_error
 
 RETRY_AFTER_SECONDS = 30
-"""``Retry-After`` of a 503 while a library's first title listing is still running."""
+"""``Retry-After`` of a 503 while a library has no release to answer with yet."""
 
 
 class NewznabCode(IntEnum):
@@ -88,7 +88,8 @@ def answer_for(exc: TorznabError) -> Answer:
         return Answer(
             503,
             NewznabCode.UNKNOWN_ERROR,
-            f"Catalog not ready yet ({names}): the first title listing is still running",
+            f"Catalog not ready yet ({names}): the first titles and their episodes are "
+            "still being indexed",
             {"Retry-After": str(exc.retry_after)},
         )
     return Answer(200, NewznabCode.UNKNOWN_ERROR, DESCRIPTIONS[NewznabCode.UNKNOWN_ERROR], {})

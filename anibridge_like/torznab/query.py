@@ -49,7 +49,9 @@ class Scope:
     sites: dict[str, tuple[str, ...]]
     """Library slug → sites of its enabled provider instances."""
     ready: frozenset[str]
-    """Library slugs with at least one instance whose first title listing completed."""
+    """Library slugs that can answer the clients' Test and RSS sync with real releases: at least
+    one instance whose first title listing completed and that has a release of the library's
+    kind indexed (or whose detail stage completed, when the site really offers none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,14 @@ _SCOPE_SQL = (
 SELECT l.slug AS library, pi.site AS site,
        EXISTS (SELECT 1 FROM stage_state ss
                WHERE ss.instance = pi.name AND ss.stage = 'title'
-                 AND ss.ready_at IS NOT NULL) AS ready
+                 AND ss.ready_at IS NOT NULL)
+       AND (EXISTS (SELECT 1 FROM stage_state sd
+                    WHERE sd.instance = pi.name AND sd.stage = 'detail'
+                      AND sd.ready_at IS NOT NULL)
+            OR EXISTS (SELECT 1 FROM titles rt INDEXED BY titles_newest
+                       WHERE rt.site = pi.site
+                         AND rt.kind = CASE l.kind WHEN 'movies' THEN 'movie' ELSE 'series' END
+                         AND rt.gone = 0 AND rt.newest_seen IS NOT NULL)) AS ready
 FROM libraries l
 JOIN plugin_instances pi
   ON pi.kind = 'provider' AND pi.enabled = 1 AND pi.site IS NOT NULL

@@ -1,14 +1,16 @@
 """Torznab endpoints: ``GET /torznab/api`` (every library the key opens) and
 ``GET /torznab/{library}/api`` (one library's categories, languages and instances).
 
+The *arr apps build a request as ``{URL}{API Path}`` with API Path ``/api`` by default, so the URL
+to paste is ``http://host:8000/torznab/<library>`` (what the banner prints). A user who pastes the
+full ``…/api`` address gets ``…/api/api``: both forms are answered the same.
+
 This module is the one boundary of a Torznab request: a :class:`TorznabError` becomes its answer
 from the table in :mod:`anibridge_like.torznab.errors`; anything else is logged with the request's
 context and answered ``900`` at HTTP 200 — never a 5xx from a bug.
 """
 
 from __future__ import annotations
-
-import time
 
 import structlog
 from starlette.requests import Request
@@ -43,26 +45,20 @@ async def _answer(request: Request, slug: str | None) -> Response:
     title = _title(libraries, slug)
     if params.t == "caps":
         return Response(render_caps(title, tuple(libraries)), media_type=XML_MEDIA_TYPE)
-    started = time.perf_counter()
     async with ctx.readers.connection() as conn:
         releases = await search(conn, libraries, params)
     link = str(request.url.replace(query=""))
     body = render_feed(title, link, releases)
-    log.debug(
-        "torznab.search",
-        library=slug or "*",
-        t=params.t,
-        items=len(releases),
-        ms=round((time.perf_counter() - started) * 1000, 2),
-    )
+    request.state.items = len(releases)  # the request log's line carries it
     return Response(body, media_type=RSS_MEDIA_TYPE)
 
 
 async def _api(request: Request, slug: str | None) -> Response:
+    request.state.library = slug or "*"
     try:
         return await _answer(request, slug)
     except TorznabError as exc:
-        log.info("torznab.error", library=slug or "*", error=str(exc))
+        request.state.error = str(exc)  # logged on the request's line (api/requestlog.py)
         return error_response(exc)
     except Exception:
         log.exception(
@@ -83,5 +79,10 @@ async def api_library(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/torznab/api", api_all, methods=["GET"], name="torznab_all"),
+    # before {library}/api, which would read "/torznab/api/api" as a library named "api"
+    Route("/torznab/api/api", api_all, methods=["GET"], name="torznab_all_doubled"),
     Route("/torznab/{library}/api", api_library, methods=["GET"], name="torznab_library"),
+    Route(
+        "/torznab/{library}/api/api", api_library, methods=["GET"], name="torznab_library_doubled"
+    ),
 ]

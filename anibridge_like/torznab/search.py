@@ -26,7 +26,7 @@ import aiosqlite
 from anibridge_like.storage.database import run_sync
 from anibridge_like.torznab import feed
 from anibridge_like.torznab.access import Library
-from anibridge_like.torznab.caps import category_matches, with_parents
+from anibridge_like.torznab.caps import category_matches, served_categories, with_parents
 from anibridge_like.torznab.errors import CatalogNotReady, NewznabCode, NewznabError
 from anibridge_like.torznab.naming import Hit, build_release
 from anibridge_like.torznab.params import Params
@@ -102,7 +102,7 @@ def _kinds(t: str) -> set[str]:
 
 
 def _releases(hits: list[tuple[Hit, int]], libraries: Sequence[Library]) -> list[Release]:
-    categories = [with_parents(lib.categories) for lib in libraries]
+    categories = [with_parents(served_categories(lib)) for lib in libraries]
     anime = [lib.kind == "anime" for lib in libraries]
     return [build_release(hit, anime[index], categories[index]) for hit, index in hits]
 
@@ -175,7 +175,7 @@ async def search(
     libraries = [
         lib
         for lib in visible
-        if lib.title_kind in kinds and category_matches(params.cat, lib.categories)
+        if lib.title_kind in kinds and category_matches(params.cat, served_categories(lib))
     ]
     if not libraries or params.daily:
         return []

@@ -292,7 +292,7 @@ async def test_unknown_player_languages_are_logged_once_per_title_and_skipped(
     with capture_logs() as logs:
         detail = await provider(client).fetch_detail(gen.slug)
     assert_detail_matches(detail, gen)
-    events = [e for e in logs if e["event"] == "sto_unknown_languages"]
+    events = [e for e in logs if e["event"] == "provider.unknown_languages"]
     assert len(events) == 1
     assert events[0]["labels"] == [f"{UNKNOWN_LANGUAGE[0]}#{UNKNOWN_LANGUAGE[1]}"]
 

@@ -121,3 +121,45 @@ async def test_unexpected_failure_is_logged_and_answered_900(make_client: AppFac
     response = await client.get(f"/torznab/api?t=search&{KEY}")
     assert response.status_code == 200
     assert error(response) == (900, "Unknown error")
+
+
+async def test_listing_without_releases_is_not_ready_until_a_release_or_the_details_are_in(
+    make_client: AppFactory,
+) -> None:
+    """Radarr's Test (``t=movie``, no query) right after the title listing: no release yet, so
+    503 + Retry-After (not an empty feed that fails the Test) until one is indexed."""
+    listed_only = [Show("megakino", "the-matrix", "Matrix", [], kind="movie", year=1999)]
+    client = await make_client(Catalog(shows=listed_only, ready=("mk", "aw", "sto")))
+    response = await client.get(f"/torznab/movies/api?t=movie&cat=2000,2040&{KEY}")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert "still being indexed" in error(response)[1]
+
+    async def one_release(conn: aiosqlite.Connection) -> None:
+        cursor = await conn.execute(
+            "INSERT INTO episodes(title_id, season, number, kind, first_seen)"
+            " SELECT id, -1, 1, 'film', '2026-11-20T12:00:00+00:00' FROM titles"
+        )
+        await conn.execute(
+            "INSERT INTO episode_languages(episode_id, language, first_seen)"
+            " VALUES (?, 'de_dub', '2026-11-20T12:00:00+00:00')",
+            (cursor.lastrowid,),
+        )
+
+    await client.app.state.ctx.writer.run(one_release)  # type: ignore[attr-defined]
+    assert len(items(await client.get(f"/torznab/movies/api?t=movie&{KEY}"))) == 1
+
+
+async def test_completed_details_with_no_release_answer_an_empty_feed(
+    make_client: AppFactory,
+) -> None:
+    client = await make_client(Catalog(shows=[], ready=("mk",)))
+
+    async def details_done(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "INSERT INTO stage_state(instance, stage, status, ready_at)"
+            " VALUES ('mk', 'detail', 'ready', '2026-11-20T12:00:00+00:00')"
+        )
+
+    assert (await client.get(f"/torznab/movies/api?t=movie&{KEY}")).status_code == 503
+    await client.app.state.ctx.writer.run(details_done)  # type: ignore[attr-defined]
+    assert items(await client.get(f"/torznab/movies/api?t=movie&{KEY}")) == []

@@ -151,10 +151,28 @@ async def test_unmapped_episodes_keep_the_site_title_and_numbering(
 
 async def test_categories_select_libraries(client: httpx.AsyncClient) -> None:
     anime_only = await get(client, "/torznab/api", "t=search&cat=5070&limit=100")
-    assert anime_only and all(i.attrs["category"] == ["5070", "5000"] for i in anime_only)
-    series = await get(client, "/torznab/api", "t=tvsearch&cat=5030,5040&limit=100")
-    assert series and {i.guid.split(":")[1] for i in series} == {"sto"}
+    assert anime_only and all(i.attrs["category"] == ["5070", "5040", "5000"] for i in anime_only)
+    assert {i.guid.split(":")[1] for i in anime_only} == {"aniworld"}
+    hd = await get(client, "/torznab/api", "t=tvsearch&cat=5030,5040&limit=100")
+    assert {i.guid.split(":")[1] for i in hd} == {"sto", "aniworld"}  # every release is 1080p
+    assert await get(client, "/torznab/series/api", "t=tvsearch&cat=5070") == []
+    movies = await get(client, "/torznab/api", "t=movie&cat=2040")
+    assert movies and all(i.attrs["category"] == ["2000", "2040"] for i in movies)
     assert await get(client, "/torznab/api", "t=search&cat=7000") == []
+
+
+async def test_anime_library_passes_sonarrs_test_with_default_categories(
+    client: httpx.AsyncClient,
+) -> None:
+    """Sonarr's Test and RSS sync with its defaults (Categories 5030,5040, Anime Categories
+    empty) on the anime endpoint: anime releases, not an empty feed."""
+    found = await get(
+        client,
+        "/torznab/anime/api",
+        "t=tvsearch&cat=5030,5040&extended=1&offset=0&limit=100",
+    )
+    assert found and {i.guid.split(":")[1] for i in found} == {"aniworld"}
+    assert all("5070" in i.attrs["category"] for i in found)
 
 
 def paging_catalog() -> Catalog:

@@ -37,7 +37,7 @@ async def test_caps_per_library(client: httpx.AsyncClient) -> None:
     assert modes["tv-search"]["supportedParams"].split(",")[:4] == ["q", "season", "ep", "tvdbid"]
     categories = [(c.attrib["id"], c.attrib["name"]) for c in anime.iter("category")]
     subcats = [(c.attrib["id"], c.attrib["name"]) for c in anime.iter("subcat")]
-    assert categories == [("5000", "TV")] and subcats == [("5070", "Anime")]
+    assert categories == [("5000", "TV")] and subcats == [("5040", "HD"), ("5070", "Anime")]
     movies = caps_of(await client.get(f"/torznab/movies/api?t=caps&{KEY}"))
     movie_modes = {m.tag: m.attrib for m in movies.find("searching") or []}
     assert movie_modes["movie-search"] == {"available": "yes", "supportedParams": "q,imdbid,tmdbid"}
@@ -50,7 +50,7 @@ async def test_caps_of_all_libraries_declare_every_item_category(
 ) -> None:
     caps = caps_of(await client.get(f"/torznab/api?t=caps&{KEY}"))
     declared = {int(c.attrib["id"]) for c in caps.iter() if c.tag in ("category", "subcat")}
-    assert declared == {2000, 5000, 5040, 5070}
+    assert declared == {2000, 2040, 5000, 5040, 5070}
     for category in declared:
         assert STANDARD_CATEGORIES[category]
     found = items(await client.get(f"/torznab/api?t=search&limit=100&{KEY}"))
