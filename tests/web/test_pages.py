@@ -270,3 +270,49 @@ async def test_overview_shows_media_servers_and_plugins_test_their_connection(
     assert unknown.status_code == 404
     library = await client.get("/libraries/anime")
     assert "Nothing owned is known" in library.text
+
+
+def test_a_dry_run_with_changes_renders_a_before_after_table() -> None:
+    from anibridge_like.web.templating import environment
+    from anibridge_like.web.views import summary_rows
+
+    summary = {
+        "status": "success",
+        "dry_run": True,
+        "changes": [
+            {"item": EVIL, "field": "title", "before": "Old", "after": "New"},
+            {"item": "Show B", "field": "year", "before": 1999, "after": 2000},
+        ],
+        "planned": 2,
+    }
+    view = summary_rows(summary)
+    assert [c["after"] for c in view["changes"]] == ["New", 2000]
+    assert view["fields"] == [("planned", 2)]
+    job = {
+        "id": 1, "name": "meta", "type": "metadata_refresh", "library": "anime",
+        "instance": None, "cron": None, "interval_hours": None, "timezone": "UTC",
+        "next_run_at": None, "running": False, "error": None,
+    }  # fmt: skip
+    run = {
+        "id": 7, "status": "success", "dry_run": True, "trigger": "manual",
+        "started_at": None, "finished_at": None, "message": None, "view": view,
+    }  # fmt: skip
+    html = (
+        environment()
+        .get_template("job.html")
+        .render(
+            title="Job meta",
+            request_path="/jobs/1",
+            csrf="a" * 32,
+            admin=True,
+            admin_configured=True,
+            job=job,
+            runs=[run],
+            notice=None,
+            refresh=False,
+            default_interval=24,
+        )
+    )
+    assert "What a run would change" in html
+    assert "<td>Old</td><td>→ New</td>" in html
+    assert EVIL not in html
