@@ -130,7 +130,8 @@ async def measure(
             ),
             ("jobs /jobs", "/jobs"),
             ("job /jobs/{id} (history)", f"/jobs/{job_id}"),
-            (f"downloads ({downloads} rows)", "/downloads"),
+            (f"downloads ({downloads} rows: page 1 of 100)", "/downloads"),
+            ("downloads page 2", "/downloads?page=2"),
             ("plugins /plugins", "/plugins"),
         ]
         out: list[tuple[str, list[float]]] = []

@@ -16,6 +16,7 @@ from anibridge_like.web.templating import render
 
 DISABLED = "Admin pages are off"
 GAP_PAGE = 50
+DOWNLOADS_PAGE = 100
 ACTIVE_RUNS = ("pending", "running")
 Page = Callable[[Request, AppContext], Awaitable[Response]]
 
@@ -135,15 +136,19 @@ async def job_page(request: Request, ctx: AppContext) -> Response:
 
 
 async def downloads(request: Request, ctx: AppContext) -> Response:
-    items = await views.downloads(ctx)
+    raw = request.query_params.get("page", "1")
+    number = int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    page = await views.downloads(ctx, number, DOWNLOADS_PAGE)
     return render(
         request,
         "downloads.html",
         {
             "title": "Downloads",
-            "downloads": items,
+            "downloads": page.items,
+            "page": page,
             "notice": notice_of(request),
-            "refresh": any(d.state in views.ACTIVE_DOWNLOADS for d in items),
+            "refresh": page.active > 0,
+            "page_url": request.url.path + (f"?page={number}" if number > 1 else ""),
         },
     )
 

@@ -114,10 +114,31 @@ def download_view(row: store.DownloadRow, live: Any) -> DownloadView:
     )
 
 
-async def downloads(ctx: AppContext) -> list[DownloadView]:
+@dataclass(frozen=True, slots=True)
+class DownloadPage:
+    items: list[DownloadView]
+    number: int
+    pages: int
+    total: int
+    active: int
+
+
+async def downloads(ctx: AppContext, number: int = 1, size: int = 100) -> DownloadPage:
+    """Page ``number`` of the queue, newest first (the store's rows; the numbers of
+    ``/api/v2/torrents/info``)."""
     rows = await store.list_downloads(ctx.readers)
+    rows.reverse()
+    pages = max(1, -(-len(rows) // size))
+    number = min(number, pages)
     service = ctx.services.get("downloads")
-    return [download_view(r, service.live(r.hash) if service else None) for r in rows]
+    chosen = rows[(number - 1) * size : number * size]
+    return DownloadPage(
+        items=[download_view(r, service.live(r.hash) if service else None) for r in chosen],
+        number=number,
+        pages=pages,
+        total=len(rows),
+        active=sum(1 for r in rows if r.state in ACTIVE_DOWNLOADS),
+    )
 
 
 async def overview(request: Request, ctx: AppContext) -> dict[str, Any]:
