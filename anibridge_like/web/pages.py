@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from anibridge_like.catalog.report import catalog_snapshot
 from anibridge_like.context import AppContext
+from anibridge_like.mediaservers.status import media_server_states
 from anibridge_like.web import security, views
 from anibridge_like.web.templating import render
 
@@ -164,7 +165,7 @@ async def plugins(
         "plugins.html",
         {
             "title": "Plugins",
-            "plugins": views.plugin_views(ctx, snapshot),
+            "plugins": views.plugin_views(ctx, snapshot, await media_server_states(ctx.readers)),
             "checkable": sorted(CHECKS),
             "notice": notice,
             "page_url": "/plugins",

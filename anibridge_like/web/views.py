@@ -232,9 +232,13 @@ def summary_rows(summary: dict[str, Any] | None) -> dict[str, Any]:
     return {"changes": changes, "fields": fields}
 
 
-def plugin_views(ctx: AppContext, snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+def plugin_views(
+    ctx: AppContext, snapshot: dict[str, Any], servers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Every configured instance: kind, scope, and health from what is already known (its build
-    result, and for providers the catalog's readiness) — no plugin is called."""
+    result, for providers the catalog's readiness, for media servers their bindings and last
+    connection state) — no plugin is called."""
+    media = {ms["name"]: ms for ms in servers}
     manager = ctx.plugins
     if manager is None:
         return []
@@ -255,6 +259,15 @@ def plugin_views(ctx: AppContext, snapshot: dict[str, Any]) -> list[dict[str, An
                 health, detail = "degraded", errors[0]
             elif not report["ready"]:
                 health = "not ready"
+        elif name in media:
+            connection = media[name]["connection"]
+            health = "ok" if connection == "connected" else connection
+            errors = [b.get("last_error") for b in media[name]["libraries"] if b.get("last_error")]
+            detail = errors[0] if errors else None
+        scope = "all libraries" if row.libraries is None else ", ".join(row.libraries)
+        if name in media:
+            bound = [f"{b['library']} → {b['server_library']}" for b in media[name]["libraries"]]
+            scope = "binds " + (", ".join(bound) or "no library")
         out.append(
             {
                 "name": name,
@@ -262,7 +275,7 @@ def plugin_views(ctx: AppContext, snapshot: dict[str, Any]) -> list[dict[str, An
                 "kind": row.kind,
                 "site": row.site,
                 "enabled": row.enabled,
-                "scope": "all libraries" if row.libraries is None else ", ".join(row.libraries),
+                "scope": scope,
                 "health": health,
                 "detail": detail,
             }

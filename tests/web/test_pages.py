@@ -263,6 +263,7 @@ async def test_overview_shows_media_servers_and_plugins_test_their_connection(
     await _login(client)
     plugins = await client.get("/plugins")
     assert plugins.text.count("Test connection") == 1  # providers have no check
+    assert "binds anime →" in plugins.text
     tested = await client.post("/plugins/disk/test", data={"csrf": _csrf(plugins.text)})
     assert tested.status_code == 200
     assert "disk: failed (" in tested.text and "gone" in tested.text  # the missing folder
