@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -317,3 +318,33 @@ def test_a_dry_run_with_changes_renders_a_before_after_table() -> None:
     assert "What a run would change" in html
     assert "<td>Old</td><td>→ New</td>" in html
     assert EVIL not in html
+
+
+async def test_the_downloads_page_shows_100_rows_per_page_newest_first(
+    client: httpx.AsyncClient,
+) -> None:
+    from anibridge_like.downloads import store
+
+    await _login(client)
+    app = client._transport.app  # type: ignore[attr-defined]
+    base = await _insert_download(client, "completed")
+    row = await store.get_download(app.state.ctx.readers, base)
+    assert row is not None
+    for i in range(104):
+        await app.state.ctx.writer.run(
+            store.insert_unit(
+                dataclasses.replace(
+                    row,
+                    hash=f"{i:040x}",
+                    name=f"Item {i:03d}",
+                    added_at=f"2026-12-04T{i // 60:02d}:{i % 60:02d}:00+00:00",
+                )
+            )
+        )
+    first = await client.get("/downloads")
+    assert "105 downloads, 0 active · page 1 of 2" in first.text
+    assert first.text.count("<tr data-hash=") == 100
+    assert first.text.index("Item 103") < first.text.index("Item 102")  # newest first
+    second = await client.get("/downloads?page=2")
+    assert second.text.count("<tr data-hash=") == 5 and "Item 000" in second.text
+    assert (await client.get("/downloads?page=x")).status_code == 200
