@@ -22,12 +22,14 @@ from starlette.routing import BaseRoute
 
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
+from anibridge_like.api.limits import BodyLimitMiddleware
 from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
 from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
+from anibridge_like.redaction import register_configured_secrets
 from anibridge_like.seed import Seed, load_seed
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
@@ -87,10 +89,12 @@ def create_app(
             the_seed = (
                 seed if seed is not None else load_seed(settings.resolved_seed_path(), reg, environ)
             )
+            register_configured_secrets(settings, the_seed)  # scrubbed from every log line
             writer = Writer(settings.database_path, queue_size=settings.writer_queue_size)
             await stack.enter_async_context(writer)
             report = await writer.run(
-                make_reconcile_unit(the_seed, reg, environ), label="seed.reconcile"
+                make_reconcile_unit(the_seed, reg, environ, allow_empty=settings.allow_empty_seed),
+                label="seed.reconcile",
             )
             log.info(
                 "seed.reconciled",
@@ -138,9 +142,13 @@ def create_app(
 
     app = Starlette(
         routes=_routes(),
+        # Outermost first: the request log also records requests the body limit refuses.
+        middleware=[
+            Middleware(RequestLog, info=settings.request_log),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
-        middleware=[Middleware(RequestLog, info=settings.request_log)],
     )
     return app
 

@@ -39,6 +39,16 @@ NO_SEED_HINT = (
 )
 
 
+def _warn_unknown_env() -> None:
+    """Mistyped ``ANIBRIDGE_*`` variables, one line each (a warning: the start continues)."""
+    import os
+
+    from anibridge_like.settings import unknown_env_names
+
+    for line in unknown_env_names(os.environ):
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _timezone_or_exit(settings: Settings) -> None:
     """``ANIBRIDGE_TIMEZONE`` must be an IANA name (the scheduler's default timezone)."""
     from anibridge_like.jobs.cron import ScheduleError, zone
@@ -53,6 +63,7 @@ def _timezone_or_exit(settings: Settings) -> None:
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
+    _warn_unknown_env()
     _timezone_or_exit(settings)
     path = args.file or args.seed or settings.resolved_seed_path()
     if path is None:
@@ -89,7 +100,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     from anibridge_like.storage.migrate import MigrationError, apply_migrations
 
     settings = _settings_or_exit()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, sql_debug=settings.log_sql)
     try:
         applied = apply_migrations(settings.database_path)
     except MigrationError as exc:
@@ -106,12 +117,21 @@ def _announce(lines: list[str]) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from anibridge_like import startup
     from anibridge_like.app import create_app
+    from anibridge_like.seed_guard import EmptySeedRefusedError, emptying_preflight
     from anibridge_like.server import DaemonServer
     from anibridge_like.storage.migrate import MigrationError
+    from anibridge_like.storage.preflight import data_dir_problem
 
     settings = _settings_or_exit()
+    _warn_unknown_env()
     _timezone_or_exit(settings)
-    configure_logging(settings.log_level, settings.log_format)
+    if args.allow_empty:
+        settings = settings.model_copy(update={"allow_empty_seed": True})
+    configure_logging(settings.log_level, settings.log_format, sql_debug=settings.log_sql)
+    problem = data_dir_problem(settings.data_dir)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         sock = startup.bind_socket(settings.host, settings.port)
     except startup.PortInUse as exc:
@@ -128,6 +148,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except SeedError as exc:
         sock.close()
         print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        wanted = [lib.slug for lib in seed.libraries]
+        emptying_preflight(settings.database_path, wanted, settings.allow_empty_seed)
+    except EmptySeedRefusedError as exc:
+        sock.close()
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     settings, key = startup.resolve_api_key(settings)
     log = structlog.get_logger("anibridge_like.cli")
@@ -236,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="serve a bundled demo site and seed on loopback and index it",
+    )
+    serve.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="apply a seed that removes every library (refused otherwise)",
     )
     serve.set_defaults(func=_cmd_serve)
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")

@@ -14,6 +14,8 @@ from typing import Literal
 
 import structlog
 
+from anibridge_like.redaction import redact_event
+
 QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("anibridge_quiet", default=False)
 """Set in the context of in-process helper servers (the demo's fake sites): their uvicorn
 lines are dropped, so the daemon's log holds the daemon's events only."""
@@ -33,9 +35,16 @@ _LEVELS = {
 
 
 def configure_logging(
-    level: str = "info", fmt: Literal["auto", "json", "console"] = "auto"
+    level: str = "info",
+    fmt: Literal["auto", "json", "console"] = "auto",
+    *,
+    sql_debug: bool = False,
 ) -> None:
-    """Configure structlog (and route stdlib logging, e.g. uvicorn's, through it)."""
+    """Configure structlog (and route stdlib logging, e.g. uvicorn's, through it).
+
+    Every event passes :func:`~anibridge_like.redaction.redact_event` last before rendering (no
+    credential reaches a log line). aiosqlite logs each statement with its parameters at debug:
+    its logger stays at warning unless ``sql_debug`` (``ANIBRIDGE_LOG_SQL``) asks for it."""
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -44,12 +53,14 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
     ]
+    # tracebacks are formatted before redaction so their text is redacted too
+    shared.append(structlog.processors.format_exc_info)
     renderer: structlog.types.Processor
     if use_console:
         renderer = structlog.dev.ConsoleRenderer(colors=True)
     else:
-        shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer()
+    shared.append(redact_event)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -72,3 +83,4 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.DEBUG if sql_debug else logging.WARNING)

@@ -12,9 +12,11 @@ from typing import Any
 
 import aiosqlite
 
+from anibridge_like.keys import key_digest
 from anibridge_like.plugins.env import resolve_env
 from anibridge_like.plugins.registry import PLUGIN_KINDS, Registry
 from anibridge_like.seed import PluginSeed, Seed
+from anibridge_like.seed_guard import refuse_emptying
 from anibridge_like.storage.timestamps import now_iso
 
 
@@ -46,9 +48,15 @@ def _kind_column(
 
 
 def make_reconcile_unit(
-    seed: Seed, registry: Registry, environ: Mapping[str, str] | None = None
+    seed: Seed,
+    registry: Registry,
+    environ: Mapping[str, str] | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> Any:
-    """A writer unit applying ``seed`` to the database; returns a ReconcileReport."""
+    """A writer unit applying ``seed`` to the database; returns a ReconcileReport. A seed that
+    would remove every library is refused unless ``allow_empty``
+    (:func:`anibridge_like.seed_guard.refuse_emptying`)."""
     env = os.environ if environ is None else environ
     lib_rows = {
         lib.slug: (
@@ -56,7 +64,7 @@ def make_reconcile_unit(
             lib.kind,
             json.dumps(lib.categories),
             json.dumps([str(x) for x in lib.languages]),
-            lib.api_key,
+            key_digest(lib.api_key) if lib.api_key else None,  # stored as a digest
         )
         for lib in seed.libraries
     }
@@ -94,6 +102,7 @@ def make_reconcile_unit(
                 "SELECT slug, name, kind, categories, languages, api_key FROM libraries"
             )
         }
+        refuse_emptying(list(current), list(lib_rows), allow_empty)
         for slug in sorted(set(current) - set(lib_rows)):
             await conn.execute("DELETE FROM libraries WHERE slug = ?", (slug,))
             report.removed.append(f"library {slug}")

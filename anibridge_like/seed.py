@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from anibridge_like.jobs.cron import ScheduleError, validate_cron
@@ -29,6 +28,7 @@ from anibridge_like.plugins.registry import (
     Registry,
     UnknownImplementationError,
 )
+from anibridge_like.seed_guard import library_key_issues
 
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -226,6 +226,10 @@ def _check(
         slugs.add(lib.slug)
         if lib.api_key and lib.api_key_env:
             issues.append(SeedIssue(f"libraries[{i}]", "set api_key or api_key_env, not both"))
+        where = f"libraries[{i}]"
+        issues += [
+            SeedIssue(*x) for x in library_key_issues(where, lib.api_key, lib.api_key_env, env)
+        ]
     names: set[str] = set()
     for i, plugin in zip(positions.plugins, seed.plugins, strict=True):
         where = f"plugins[{i}]"
@@ -307,12 +311,10 @@ def load_seed(
     """Read and validate the seed file (``None`` = an empty seed)."""
     if path is None:
         return Seed()
+    from anibridge_like.yaml_loader import YamlProblem, read_seed_file
+
     try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise SeedError(str(path), [SeedIssue("<file>", f"cannot read: {exc}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SeedError(str(path), [SeedIssue("<yaml>", str(exc))]) from None
+        data = read_seed_file(path)
+    except YamlProblem as exc:
+        raise SeedError(str(path), [SeedIssue(exc.where, exc.message)]) from None
     return parse_seed(data, registry, source=str(path), environ=environ)

@@ -3,10 +3,12 @@ generated from this model (``python -m anibridge_like.docs``) and a test keeps t
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -145,6 +147,39 @@ class Settings(BaseSettings):
         50, ge=1, le=10000, description="Titles' mappings persisted per writer unit."
     )
 
+    # ---- hardening: limits and key checks -----------------------------------------------
+    log_sql: bool = Field(
+        False,
+        description="Log every SQL statement with its parameters at debug level (aiosqlite's "
+        "logger; off by default because parameters can hold keys).",
+    )
+    max_body_bytes: int = Field(
+        65536,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body accepted (bytes); a longer one is answered 413 "
+        "before it is read whole.",
+    )
+    allow_empty_seed: bool = Field(
+        False,
+        description="Apply a seed that removes every library the database holds "
+        "(`serve --allow-empty`); refused otherwise, so a seed that lost its content "
+        "cannot wipe the configuration.",
+    )
+    max_json_depth: int = Field(
+        32, ge=2, le=1000, description="Deepest nesting of a JSON request body (else 400)."
+    )
+
+    @field_validator("api_key", "admin_api_key", mode="before")
+    @classmethod
+    def _key_not_blank(cls, value: object) -> object:
+        """An empty or whitespace-only key would open everything: a configuration error."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("an empty or whitespace-only key is not allowed (unset it instead)")
+        return value.strip() if isinstance(value, str) else value  # a secret file's newline
+
     # ---- downloads (qBittorrent-compatible API, hosts, STRM) -----------------------------
     download_dir: Path | None = Field(
         None,
@@ -241,3 +276,24 @@ class Settings(BaseSettings):
             return self.seed_path
         default = self.data_dir / "config.yaml"
         return default if default.exists() else None
+
+
+def unknown_env_names(environ: Mapping[str, str]) -> list[str]:
+    """``ANIBRIDGE_*`` variables that name no setting, each with the closest setting when one
+    is close (``ANIBRIDGE_ADMIN_APIKEY: unknown setting (did you mean ANIBRIDGE_ADMIN_API_KEY?)``).
+    Variables the process itself documents elsewhere (:data:`OTHER_ENV_NAMES`) are known."""
+    known = {f"ANIBRIDGE_{name.upper()}" for name in Settings.model_fields} | OTHER_ENV_NAMES
+    out: list[str] = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("ANIBRIDGE_") or upper in known:
+            continue
+        suffixes = {k[len("ANIBRIDGE_") :]: k for k in known}
+        close = difflib.get_close_matches(upper[len("ANIBRIDGE_") :], sorted(suffixes), n=1)
+        hint = f" (did you mean {suffixes[close[0]]}?)" if close else ""
+        out.append(f"{name}: unknown setting{hint}")
+    return out
+
+
+OTHER_ENV_NAMES: frozenset[str] = frozenset()
+"""``ANIBRIDGE_*`` names that are not settings but are read on purpose (none today)."""

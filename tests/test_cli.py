@@ -36,7 +36,7 @@ def test_check_config_accepts_the_example_seed(tmp_path: Path) -> None:
         "check-config",
         "--seed",
         str(ROOT / "config.example.yaml"),
-        env={"ANIBRIDGE_DATA_DIR": str(tmp_path)},
+        env={"ANIBRIDGE_DATA_DIR": str(tmp_path), "ANIME_TORZNAB_KEY": "anime-key-1"},
     )
     assert result.returncode == 0, result.stderr
     assert "3 libraries" in result.stdout

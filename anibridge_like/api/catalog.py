@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from anibridge_like.api.auth import require_admin
+from anibridge_like.api.auth import is_admin, require_admin
 from anibridge_like.catalog.report import catalog_snapshot
 from anibridge_like.catalog.report import catalog_summary as _summary
 from anibridge_like.catalog.service import (
@@ -33,6 +33,7 @@ from anibridge_like.catalog.service import (
 )
 from anibridge_like.context import AppContext
 from anibridge_like.mediaservers.status import media_server_states
+from anibridge_like.redaction import public_view, redact_value
 
 _STATUS: dict[type[CatalogError], int] = {UnknownInstanceError: 404, RefreshRunningError: 409}
 
@@ -46,7 +47,8 @@ async def health_catalog(request: Request) -> JSONResponse:
     ctx: AppContext = request.app.state.ctx
     body = await catalog_snapshot(ctx)
     body["media_servers"] = await media_server_states(ctx.readers)
-    return JSONResponse(body)
+    # open route: URLs reduced to host and path unless the admin key is presented
+    return JSONResponse(redact_value(body) if is_admin(request) else public_view(body))
 
 
 async def refresh_instance(request: Request) -> JSONResponse:

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from anibridge_like.api.auth import require_admin
+from anibridge_like.api.limits import json_depth_problem
 from anibridge_like.catalog.overrides import (
     MappingOverride,
     delete_override,
@@ -159,8 +160,12 @@ async def put_mapping(request: Request) -> Response:
     require_admin(request)
     ctx = request.app.state.ctx
     site, slug = request.path_params["site"], request.path_params["slug"]
+    raw = await request.body()
+    too_deep = json_depth_problem(raw, ctx.settings.max_json_depth)
+    if too_deep is not None:
+        return JSONResponse({"error": too_deep}, status_code=400)
     try:
-        body = json.loads(await request.body() or b"null")
+        body = json.loads(raw or b"null")
     except ValueError as exc:
         return JSONResponse({"error": f"body is not JSON: {exc}"}, status_code=400)
     if not isinstance(body, dict):
@@ -174,7 +179,8 @@ async def put_mapping(request: Request) -> Response:
         override = MappingOverride.model_validate({**body, "site": site, "slug": slug})
     except ValidationError as exc:
         issues = [
-            {"loc": ".".join(str(p) for p in err["loc"]), "msg": err["msg"]} for err in exc.errors()
+            {"loc": ".".join(str(p) for p in err["loc"]), "msg": err["msg"]}
+            for err in exc.errors(include_input=False, include_url=False)
         ]
         return JSONResponse({"error": "invalid override", "issues": issues}, status_code=422)
 

@@ -17,6 +17,7 @@ to ``CanonicalStage``; this module decides *when* and *what*:
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from anibridge_like.catalog.canonical import CanonicalStage
 from anibridge_like.catalog.channel import Channel, ChannelClosedError, EndOfStream
@@ -33,7 +34,7 @@ from anibridge_like.catalog.state import (
 from anibridge_like.libraries.scope import shares_library_sql
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
-from anibridge_like.plugins.metadata import MetadataInstance
+from anibridge_like.plugins.metadata import MetadataInstance, MetadataProvider
 
 CHUNK = 100
 """Titles handed to ``CanonicalStage.run`` per call."""
@@ -60,10 +61,17 @@ async def metadata_in_scope(run: InstanceRun) -> list[InstanceRow]:
 
 
 def build_metadata(run: InstanceRun, rows: list[InstanceRow]) -> list[MetadataInstance]:
-    """``MetadataInstance`` objects for ``rows`` (built through the registry)."""
+    """``MetadataInstance`` objects for ``rows``: the plugin manager's (built once per reload),
+    or built through the registry when the run has no manager."""
     built: list[MetadataInstance] = []
     for row in rows:
-        plugin = build_plugin(run.registry, row, run.http)
+        if run.plugins is not None and row.name in run.plugins.names("metadata"):
+            instance = run.plugins.get(row.name, MetadataProvider)
+            if instance.plugin is None:
+                raise instance.error or PluginError(ErrorCode.NOT_CONFIGURED, row.name)
+            plugin: Any = instance.plugin
+        else:
+            plugin = build_plugin(run.registry, row, run.http)
         built.append(MetadataInstance(name=row.name, plugin=plugin))
     return built
 

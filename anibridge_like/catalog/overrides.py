@@ -15,17 +15,22 @@ the episodes against the pinned series (the canonical stage pins titles indexed 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import aiosqlite
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from anibridge_like.catalog.state import now_iso
 
 log = structlog.get_logger(__name__)
 
 Origin = Literal["seed", "api"]
+
+SQLITE_MAX_INT = 2**63 - 1
+Id = Annotated[int, Strict(), Field(gt=0, le=SQLITE_MAX_INT)]
+"""A positive id that fits SQLite's integer (``true`` is not an id, nor is ``"12"``)."""
+Season = Annotated[int, Field(ge=0, le=10_000)]
 
 
 class MappingOverride(BaseModel):
@@ -35,23 +40,29 @@ class MappingOverride(BaseModel):
 
     site: str = Field(min_length=1, description="Catalog site key of the title (e.g. aniworld).")
     slug: str = Field(min_length=1, description="The title's slug on that site.")
-    tvdb_id: int | None = Field(None, gt=0, description="TVDB series id (series and anime).")
-    tmdb_id: int | None = Field(None, gt=0, description="TMDB id (movies).")
-    imdb_id: str | None = Field(None, description="IMDb id, with or without `tt`.")
-    anilist_id: int | None = Field(None, gt=0, description="AniList media id.")
-    mal_id: int | None = Field(None, gt=0, description="MyAnimeList id.")
-    canonical_title: str | None = Field(None, description="Canonical (TVDB/TMDB) name.")
-    canonical_year: int | None = Field(None, ge=1870, le=2100, description="Canonical year.")
+    tvdb_id: Id | None = Field(None, description="TVDB series id (series and anime).")
+    tmdb_id: Id | None = Field(None, description="TMDB id (movies).")
+    imdb_id: str | None = Field(None, max_length=16, description="IMDb id, with or without `tt`.")
+    anilist_id: Id | None = Field(None, description="AniList media id.")
+    mal_id: Id | None = Field(None, description="MyAnimeList id.")
+    canonical_title: str | None = Field(
+        None, max_length=500, description="Canonical (TVDB/TMDB) name."
+    )
+    canonical_year: Annotated[int, Strict()] | None = Field(
+        None, ge=1870, le=2100, description="Canonical year."
+    )
     numbering: Literal["auto", "direct", "absolute"] = Field(
         "auto",
         description="How site episodes map: `direct` season/episode, `absolute` number, or "
         "`auto` (decided per title as for unpinned titles).",
     )
-    season_map: dict[int, int] = Field(
+    season_map: dict[Season, Season] = Field(
         default_factory=dict,
         description="Site season → TVDB season for `direct` numbering (e.g. {1: 3}).",
     )
-    note: str | None = Field(None, description="Why the override exists (shown in the API).")
+    note: str | None = Field(
+        None, max_length=2000, description="Why the override exists (shown in the API)."
+    )
 
     @field_validator("imdb_id")
     @classmethod
@@ -60,7 +71,7 @@ class MappingOverride(BaseModel):
             return None
         text = value.strip().lower()
         text = text if text.startswith("tt") else f"tt{text}"
-        if not text[2:].isdigit() or len(text) < 9:
+        if not text[2:].isascii() or not text[2:].isdigit() or not 9 <= len(text) <= 12:
             raise ValueError(f"not an IMDb id: {value!r}")
         return text
 

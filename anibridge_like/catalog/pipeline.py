@@ -39,10 +39,12 @@ from anibridge_like.catalog.state import (
 from anibridge_like.catalog.titles import TitleStage
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import build_plugin
+from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.provider import Provider
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
+from anibridge_like.storage.faults import storage_fault_of
 from anibridge_like.storage.writer import Writer, WriterClosedError
 
 STAGE_NAMES = ("title", "detail", "canonical")
@@ -85,6 +87,7 @@ def make_run(
     http: httpx.AsyncClient,
     board: ProgressBoard,
     manual: bool = False,
+    plugins: PluginManager | None = None,
 ) -> InstanceRun:
     return InstanceRun(
         spec=spec,
@@ -98,6 +101,7 @@ def make_run(
         board=board,
         retrier=Retrier.from_settings(settings),
         manual=manual,
+        plugins=plugins,
     )
 
 
@@ -124,9 +128,12 @@ async def refresh_instance(
 
 async def record_failure(run: InstanceRun, stage: str, exc: BaseException) -> StageResult:
     """Persist a crashed stage as a failure with backoff (any exception; never raises)."""
+    fault = storage_fault_of(exc)
     error = (
         exc
         if isinstance(exc, PluginError)
+        else PluginError(ErrorCode.STORAGE, fault.describe())
+        if fault is not None
         else PluginError(ErrorCode.UPSTREAM, f"{type(exc).__name__}: {exc}")
     )
 
@@ -156,6 +163,8 @@ async def record_failure(run: InstanceRun, stage: str, exc: BaseException) -> St
         has_live = await run.writer.run(unit, label="stage.crashed")
     except (WriterClosedError, aiosqlite.Error) as write_error:
         run.log.error("stage.failure_not_recorded", stage=stage, error=repr(write_error))
+        if storage_fault_of(write_error) is not None:  # recorded once the disk has room
+            run.writer.defer(f"stage:{run.spec.name}:{stage}", unless_moved_on(run, stage, unit))
     progress = run.board.get(run.spec.name, stage)
     progress.note = failure.error
     progress.finish(failure.status)
@@ -165,6 +174,25 @@ async def record_failure(run: InstanceRun, stage: str, exc: BaseException) -> St
         next_attempt_at=failure.next_attempt_at,
         error=failure.error,
     )
+
+
+def unless_moved_on(run: InstanceRun, stage: str, unit: Any) -> Any:
+    """``unit`` guarded for a late replay: it applies only while the stage row still shows
+    the run that failed (status ``running``), never over a later run's state."""
+
+    async def guarded(conn: aiosqlite.Connection) -> int:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT status FROM stage_state WHERE instance = ? AND stage = ?",
+                (run.spec.name, stage),
+            )
+        )
+        if rows and rows[0][0] != StageStatus.RUNNING.value:
+            return 0
+        result: int = await unit(conn)
+        return result
+
+    return guarded
 
 
 async def mark_interrupted(writer: Writer, instance: str, *, board: ProgressBoard) -> None:

@@ -30,7 +30,7 @@ from anibridge_like.jobs.model import (
 from anibridge_like.jobs.store import JobRunningError
 from anibridge_like.libraries.scope import in_scope
 from anibridge_like.plugins.instances import load_instances
-from anibridge_like.storage.timestamps import now_iso, parse_iso, utcnow
+from anibridge_like.storage.timestamps import iso, now_iso, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from anibridge_like.catalog.stage import StageResult
@@ -52,6 +52,12 @@ class CatalogRefreshConfig(BaseModel):
 class CatalogRefreshSummary(JobSummary):
     stages: dict[str, str] = Field(default_factory=dict)
     """Each stage's status after the run (``ready``, ``failed``, ``backing_off`` …)."""
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Each stage's ``persisted`` / ``failed`` items as recorded after the run."""
+    notes: dict[str, str] = Field(default_factory=dict)
+    """Each stage's recorded error or remark after the run (a failed title, a backoff)."""
+    retry_at: dict[str, str] = Field(default_factory=dict)
+    """Stages that asked for an early attempt, and when (ISO UTC)."""
 
 
 class CatalogRefresher(Protocol):
@@ -107,7 +113,9 @@ class CatalogRefreshJob(BaseJobType):
             return CatalogRefreshSummary(
                 status=RunStatus.SUCCESS, dry_run=True, stages=plan.detail["stages"]
             )
-        results = await _service(ctx.app).refresh(config.instance, manual=ctx.trigger == "manual")
+        service = _service(ctx.app)
+        results = await service.refresh(config.instance, manual=ctx.trigger == "manual")
+        recorded = {name: service.states.get((config.instance, name)) or {} for name in results}
         stages = {
             name: r.status + (" (skipped)" if r.skipped else "") for name, r in results.items()
         }
@@ -119,7 +127,24 @@ class CatalogRefreshJob(BaseJobType):
         else:
             status = RunStatus.PARTIAL
         return CatalogRefreshSummary(
-            status=status, message="; ".join(errors) or None, stages=stages
+            status=status,
+            message="; ".join(errors) or None,
+            stages=stages,
+            counts={
+                name: {
+                    "persisted": int(row.get("persisted") or 0),
+                    "failed": int(row.get("failed") or 0),
+                }
+                for name, row in recorded.items()
+            },
+            notes={
+                name: row["last_error"] for name, row in recorded.items() if row.get("last_error")
+            },
+            retry_at={
+                name: iso_text
+                for name, r in results.items()
+                if (iso_text := iso(r.next_attempt_at)) is not None
+            },
         )
 
 

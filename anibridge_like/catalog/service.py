@@ -210,6 +210,11 @@ class CatalogService:
         spec = self.specs.get(instance)
         if spec is None:
             raise UnknownInstanceError(instance)
+        with structlog.contextvars.bound_contextvars(plugin=instance):
+            return await self._refresh(spec, manual=manual)
+
+    async def _refresh(self, spec: InstanceSpec, *, manual: bool) -> dict[str, StageResult]:
+        instance = spec.name
         bound = log.bind(instance=instance)
         assert self.ctx.plugins is not None
         built = self.ctx.plugins.get(instance, Provider)
@@ -233,6 +238,7 @@ class CatalogService:
                 http=self.ctx.http,
                 board=self.board,
                 manual=manual,
+                plugins=self.ctx.plugins,
             )
             bound.info("catalog.run_started", site=site, manual=manual)
             results = await refresh_instance(run, self._stages())

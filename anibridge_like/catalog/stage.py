@@ -46,6 +46,7 @@ from anibridge_like.catalog.state import (
 )
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.instances import InstanceRow
+from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.provider import Provider
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.settings import Settings
@@ -78,6 +79,8 @@ class InstanceRun:
     manual: bool = False
     """Triggered by a person (lists even when another instance of the site listed recently)."""
     log: Any = field(default=None)
+    plugins: PluginManager | None = None
+    """The built plugin instances (``None`` in pipeline tests: instances are built per run)."""
 
     def __post_init__(self) -> None:
         if self.log is None:

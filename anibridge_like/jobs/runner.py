@@ -81,6 +81,7 @@ class JobRunner:
         self.errors: dict[int, str] = {}
         self._schedule = schedule
         self._active: dict[int, _Active] = {}
+        self._deferred: set[asyncio.Task[None]] = set()
         self._closing = False
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -95,7 +96,8 @@ class JobRunner:
         self._closing = True
         for job in list(self.jobs.values()):
             self._unschedule(job)
-        tasks = [a.task for a in self._active.values()]
+        tasks: list[asyncio.Task[Any]] = [a.task for a in self._active.values()]
+        tasks += list(self._deferred)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -128,7 +130,9 @@ class JobRunner:
         return rows[0]
 
     def _missing(self, job: JobRow) -> bool:
-        wanted = self._schedule and job.enabled and job.id not in self.errors
+        """A job that should be scheduled but is not (e.g. removed from the scheduler)."""
+        timed = bool(job.cron or job.interval_hours or job.key)
+        wanted = self._schedule and job.enabled and timed and job.id not in self.errors
         return wanted and self.ctx.scheduler.get_job(job.scheduler_id) is None
 
     def timezone_of(self, job: JobRow) -> str:
@@ -245,8 +249,21 @@ class JobRunner:
     async def run_now(
         self, job_id: int, trigger: RunTrigger = "manual", *, dry_run: bool = False
     ) -> int:
-        """Start a run and return its id once claimed (:class:`JobRunningError` otherwise)."""
-        self.submit(job_id, trigger, dry_run=dry_run)
+        """Start a run and return its id once claimed; :class:`JobRunningError` (with the
+        active run's id) otherwise."""
+        try:
+            self.submit(job_id, trigger, dry_run=dry_run)
+        except JobRunningError as busy:
+            active = self._active.get(job_id)
+            if busy.run_id is not None or active is None:
+                raise
+            # claimed in memory a moment ago: wait for its id (the claim is one writer unit)
+            run_id: int | None
+            try:
+                run_id = await asyncio.shield(active.claimed)
+            except JobRunningError as other:  # that claim lost to a run of another process
+                run_id = other.run_id
+            raise JobRunningError(job_id, run_id) from None
         return await asyncio.shield(self._active[job_id].claimed)
 
     async def wait(self, job_id: int) -> RunOutcome | None:
@@ -262,30 +279,56 @@ class JobRunner:
         if not task.cancelled() and task.exception() is not None:
             log.error("jobs.run_crashed", job_id=job_id, error=repr(task.exception()))
 
-    async def _fire(self, job_id: int, trigger: RunTrigger = "cron") -> None:
-        """Scheduler callback: start a run unless one is active (then a ``skipped`` row)."""
+    async def _fire(self, job_id: int, trigger: RunTrigger = "cron", *, defer: bool = True) -> None:
+        """Scheduler callback: start a run and return at once (a scheduler job never waits for
+        the run, so the next tick is never refused as "still running" by APScheduler itself).
+        A run already active: a ``skipped`` row — or, for a one-shot (retry, start-up) due
+        while a run ends (typically the run that asked for it), a run right after it."""
         job = self.jobs.get(job_id)
         if job is None:
             return
         try:
-            task = self.submit(job_id, trigger)
+            self.submit(job_id, trigger)
         except JobRunningError as busy:
+            active = self.task_of(job_id)
+            if defer and trigger != "cron" and active is not None and not self._closing:
+                active.add_done_callback(lambda _t: self._after(job_id, trigger))
+                return
             log.info("jobs.run_skipped_running", job=job.name, active_run=busy.run_id)
             message = f"run {busy.run_id} was still running" if busy.run_id else "still running"
             await record_skipped(self.ctx.writer, job_id, trigger, message)
+
+    def _after(self, job_id: int, trigger: RunTrigger) -> None:
+        """Start a deferred one-shot (an owned task, cancelled on exit)."""
+        if self._closing or job_id not in self.jobs:
             return
-        outcome = await asyncio.shield(task)
-        if outcome.run_id is None:  # lost the claim to a run of another process
-            await record_skipped(self.ctx.writer, job_id, trigger, outcome.message or "running")
+        task = asyncio.create_task(self._fire(job_id, trigger, defer=False))
+        self._deferred.add(task)
+        task.add_done_callback(self._deferred.discard)
 
     async def _execute(
         self, job: JobRow, trigger: RunTrigger, dry_run: bool, claimed: asyncio.Future[int]
     ) -> RunOutcome:
-        bound = log.bind(job=job.name, job_id=job.id, job_type=job.type, library=job.library)
+        """One run; every log line inside it (plugin calls included) carries the job's context
+        and nothing inherited from whatever scheduled it (the task has its own context copy)."""
+        structlog.contextvars.clear_contextvars()
+        context: dict[str, Any] = {"job": job.name}
+        if job.library is not None:
+            context["library"] = job.library
+        with structlog.contextvars.bound_contextvars(**context):
+            return await self._execute_bound(job, trigger, dry_run, claimed)
+
+    async def _execute_bound(
+        self, job: JobRow, trigger: RunTrigger, dry_run: bool, claimed: asyncio.Future[int]
+    ) -> RunOutcome:
+        bound = log.bind(job_id=job.id, job_type=job.type)
         try:
             run_id = await claim_run(self.ctx.writer, job.id, trigger, dry_run=dry_run)
-        except JobRunningError as busy:
+        except JobRunningError as busy:  # a run of another process holds the job
             claimed.set_exception(busy)
+            if trigger != "manual":
+                note = f"run {busy.run_id} was still running"
+                await record_skipped(self.ctx.writer, job.id, trigger, note)
             return RunOutcome(None, RunStatus.SKIPPED, str(busy))
         except BaseException as exc:
             claimed.set_exception(JobRunningError(job.id, None))

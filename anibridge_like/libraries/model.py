@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from anibridge_like.keys import key_digest
 from anibridge_like.plugins.provider import Language
 
 LibraryKind = Literal["series", "anime", "movies"]
@@ -60,6 +61,7 @@ class Library:
     languages: tuple[Language, ...]
     """Served language variants, preferred first (every variant when none is configured)."""
     api_key: str | None
+    """The digest of the library's own key (:func:`anibridge_like.keys.key_digest`)."""
 
     @property
     def title_kind(self) -> Literal["series", "movie"]:
@@ -80,5 +82,5 @@ class Library:
             kind=kind,
             categories=categories or default_categories(kind),
             languages=tuple(dict.fromkeys(languages)),
-            api_key=source.api_key or None,
+            api_key=key_digest(source.api_key) if source.api_key else None,
         )

@@ -5,7 +5,7 @@ Tree::
     Exception
      └── PluginError(code, message, retry, retry_after, items, cursor)
            code ∈ ErrorCode: rate_limited | upstream | timeout | invalid_data | not_found
-                             | blocked | auth | partial | not_configured
+                             | blocked | auth | partial | not_configured | storage
 
 Plugins raise nothing else: any other exception escaping a plugin call is a bug in the plugin
 and the core's call boundary converts it to ``upstream`` after logging it.
@@ -24,6 +24,7 @@ blocked         the site refuses us (captcha, geo-block): fail the stage, back o
 auth            credentials rejected: fail the stage, no quick retry (needs the user)
 not_found       the item is gone: mark it (per-title) and do not retry soon
 not_configured  the instance lacks required configuration: report it, never retry automatically
+storage         (core only) our database could not be written: fail the stage, try again soon
 ==============  =================================================================================
 """
 
@@ -33,6 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from anibridge_like.redaction import redact_text
 
 
 class ErrorCode(StrEnum):
@@ -45,6 +48,9 @@ class ErrorCode(StrEnum):
     AUTH = "auth"
     PARTIAL = "partial"
     NOT_CONFIGURED = "not_configured"
+    STORAGE = "storage"
+    """Not raised by plugins: the core's own database could not be written (disk full,
+    read-only, I/O — :mod:`anibridge_like.storage.faults`)."""
 
 
 class PluginError(Exception):
@@ -66,12 +72,12 @@ class PluginError(Exception):
         cursor: str | None = None,
     ) -> None:
         self.code = ErrorCode(code)
-        self.message = message
+        self.message = redact_text(message)  # it is logged and stored: no credentials
         self.retry = policy_for(self.code).retryable if retry is None else retry
         self.retry_after = retry_after
         self.items = list(items)
         self.cursor = cursor
-        super().__init__(f"{self.code.value}: {message}")
+        super().__init__(f"{self.code.value}: {self.message}")
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep picklable across processes
         return (
@@ -121,6 +127,7 @@ _POLICIES: dict[ErrorCode, Policy] = {
     ErrorCode.AUTH: Policy(False, False, False, True, 6 * 3600.0),
     ErrorCode.NOT_FOUND: Policy(False, False, False, False, 24 * 3600.0),
     ErrorCode.NOT_CONFIGURED: Policy(False, False, False, True, 0.0, automatic_retry=False),
+    ErrorCode.STORAGE: Policy(False, False, False, True, 60.0),
 }
 
 

@@ -152,8 +152,11 @@ class PluginManager:
     ) -> T:
         """Call ``fn(plugin)`` inside the boundary (see the module docstring). Raises
         :class:`PluginError` only."""
-        context = {"plugin": instance.name, "library": library.slug if library else None}
-        context["job"] = job
+        context = {"plugin": instance.name}  # library/job: given here, or bound by the run
+        if library is not None:
+            context["library"] = library.slug
+        if job is not None:
+            context["job"] = job
         with structlog.contextvars.bound_contextvars(**context):
             if instance.plugin is None or not instance.row.enabled:
                 raise instance.error or PluginError(

@@ -41,6 +41,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.redaction import redact_url
 
 log = structlog.get_logger(__name__)
 
@@ -127,7 +128,7 @@ def _is_challenge(response: httpx.Response) -> bool:
 def error_for_status(response: httpx.Response) -> PluginError | None:
     """The contract error a response status stands for (``None`` for 2xx)."""
     status = response.status_code
-    url = str(response.request.url)
+    url = redact_url(response.request.url)
     if _is_challenge(response):
         return PluginError(ErrorCode.BLOCKED, f"challenge page (HTTP {status}) at {url}")
     if 200 <= status < 300:

@@ -10,6 +10,12 @@ fast producer (a title listing, say) from piling rows up in memory. Callbacks gi
 ``on_commit`` run only after the unit's transaction committed, never after a rollback.
 
 :meth:`Writer.close` drains: everything queued before it runs, then the connection closes.
+
+Faults of the machine (disk full, read-only, I/O — :mod:`anibridge_like.storage.faults`): a unit
+that fails with one sets :attr:`Writer.storage_fault` (``/health`` shows ``degraded: storage``)
+until a unit commits again. A producer that must record something the fault prevented (a
+stage's failure) hands it to :meth:`Writer.defer`; deferred units run right after the next
+successful commit, so the state recovers as soon as the disk has room.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import aiosqlite
 import structlog
 
 from anibridge_like.storage.database import open_write_connection
+from anibridge_like.storage.faults import StorageFault, storage_fault_of
 
 T = TypeVar("T")
 UnitOfWork = Callable[[aiosqlite.Connection], Awaitable[T]]
@@ -80,6 +87,10 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.stats = WriterStats()
+        self.storage_fault: StorageFault | None = None
+        """The fault that made the last unit fail (``None`` once a unit commits again)."""
+        self._deferred: dict[str, UnitOfWork[Any]] = {}
+        self._current: _Job[Any] | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -155,8 +166,77 @@ class Writer:
 
         return await self.run(unit, label="execute")
 
+    MAX_DEFERRED = 256
+
+    def defer(self, key: str, unit: UnitOfWork[Any]) -> None:
+        """Run ``unit`` after the next successful commit (a later ``defer`` with the same
+        ``key`` replaces it). For writes a storage fault prevented; the unit should check
+        that what it records is still current."""
+        if key not in self._deferred and len(self._deferred) >= self.MAX_DEFERRED:
+            self._deferred.pop(next(iter(self._deferred)))
+        self._deferred[key] = unit
+
+    async def _transaction(self, conn: aiosqlite.Connection, unit: UnitOfWork[T]) -> T:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = await unit(conn)
+            await conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+        return result
+
+    async def _recovered(self, conn: aiosqlite.Connection) -> None:
+        """A unit committed: the storage fault (if any) is over; run the deferred units."""
+        if self.storage_fault is not None:
+            log.warning("writer.storage_recovered", fault=self.storage_fault.kind.value)
+            self.storage_fault = None
+        while self._deferred:
+            key, unit = next(iter(self._deferred.items()))
+            del self._deferred[key]
+            try:
+                await self._transaction(conn, unit)
+            except Exception as exc:
+                self._failed(key, exc)
+                if self.storage_fault is not None:
+                    self._deferred.setdefault(key, unit)
+                    return
+            else:
+                self.stats.committed += 1
+                log.info("writer.deferred_applied", unit=key)
+
+    def _failed(self, label: str, exc: Exception) -> None:
+        self.stats.rolled_back += 1
+        fault = storage_fault_of(exc)
+        if fault is not None:
+            if self.storage_fault is None:
+                log.error(
+                    "writer.storage_fault", unit=label, fault=fault.kind.value, error=str(exc)
+                )
+            else:
+                fault = StorageFault(fault.kind, fault.message, self.storage_fault.since)
+            self.storage_fault = fault
+        log.warning("writer.unit_rolled_back", unit=label, error=repr(exc))
+
     # ---- the task ------------------------------------------------------------------------
     async def _run(self) -> None:
+        """The writer's task: :meth:`_loop`, restarted (after logging) should anything escape
+        it — a dead writer would leave the daemon serving but never writing again."""
+        while True:
+            try:
+                await self._loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("writer.loop_crashed", error=repr(exc))
+                current, self._current = self._current, None
+                if current is not None and not current.future.done():
+                    current.future.set_exception(exc)
+                await asyncio.sleep(0.05)
+
+    async def _loop(self) -> None:
         assert self._conn is not None
         conn = self._conn
         while True:
@@ -165,26 +245,19 @@ class Writer:
                 return
             assert isinstance(item, _Job)
             job: _Job[Any] = item
+            self._current = job
             if job.future.cancelled():
                 continue
             self.stats.last_lag_seconds = time.monotonic() - job.enqueued
             began = time.monotonic()
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = await job.unit(conn)
-                    await conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        await conn.execute("ROLLBACK")
-                    raise
+                result = await self._transaction(conn, job.unit)
             except asyncio.CancelledError:
                 if not job.future.done():
                     job.future.cancel()
                 raise
             except Exception as exc:  # the unit's failure belongs to its producer
-                self.stats.rolled_back += 1
-                log.warning("writer.unit_rolled_back", unit=job.label, error=repr(exc))
+                self._failed(job.label, exc)
                 if not job.future.done():
                     job.future.set_exception(exc)
                 continue
@@ -192,6 +265,8 @@ class Writer:
                 self.stats.busy_seconds += time.monotonic() - began
             self.stats.committed += 1
             self.stats.last_commit_at = time.time()
+            if self.storage_fault is not None or self._deferred:
+                await self._recovered(conn)
             if job.on_commit is not None:
                 try:
                     outcome = job.on_commit(result)

@@ -17,7 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anibridge_like.torznab.naming import Hit
-from anibridge_like.torznab.query import Key, PageKeys, Query, TitleBound, fetch_page
+from anibridge_like.torznab.query import (
+    MAX_PAGED_OFFSET,
+    Key,
+    PageKeys,
+    Query,
+    TitleBound,
+    fetch_page,
+)
 
 FIRST_BATCH = 2
 MAX_BATCH = 256
@@ -75,6 +82,10 @@ def window_keys(conn: sqlite3.Connection, query: Query, titles: Iterable[TitleBo
 
 
 def page(conn: sqlite3.Connection, query: Query, titles: Iterable[TitleBound]) -> Page:
+    if query.offset > MAX_PAGED_OFFSET:
+        # beyond what clients page: empty, without reading anything ("found" so that no
+        # other text attempt takes the request over)
+        return Page([], True)
     best = window_keys(conn, query, titles)
     chosen = best[query.offset : query.offset + query.limit]
     # within one episode, the library's language preference decides (pref is key[4])

@@ -34,6 +34,11 @@ from anibridge_like.libraries.scope import scope_sql
 from anibridge_like.plugins.provider import Language
 from anibridge_like.torznab.naming import Hit
 
+MAX_PAGED_OFFSET = 1000
+"""Deepest ``offset`` served: Sonarr/Radarr page at most 30 pages or 1000 results
+(``NewznabRequestGenerator``); a deeper page is empty, so no request walks more than
+``MAX_PAGED_OFFSET + limit`` rows (a page's cost is bounded whatever the offset asked)."""
+
 TRUSTED = ("confirmed", "high")
 LOOSE = ("confirmed", "high", "low")
 

@@ -53,7 +53,9 @@ def match_expression(words: Sequence[str]) -> str | None:
     """FTS5 expression: every (non stop-) word of three letters or more as a prefix, shorter
     ones whole; ``dragons`` also finds ``dragon`` (clients drop apostrophes: "Dragon's" arrives
     as "Dragons")."""
-    kept = [w for w in words if w not in _STOP_WORDS] or list(words)
+    kept = [w for w in words if w not in _STOP_WORDS]
+    if not kept:  # only stop words ("the", "a"): whole words, never a prefix scan
+        return " AND ".join(f'"{w}"' for w in words[:MAX_WORDS]) or None
     parts = []
     for word in kept[:MAX_WORDS]:
         if len(word) >= 4 and word.endswith("s") and not word.isdigit():

@@ -8,8 +8,10 @@ Cursors close on exit, on the connection's thread.
 - :func:`rss_titles`: every live title of the allowed (site, kind) slices — one lazy walk of the
   ``titles_newest`` index per slice, merged.
 - :func:`text_titles`: the titles the FTS5 match selects. A narrow match sorts its few titles
-  (a row lookup each); a broad one walks the slices' indexes like RSS and keeps the matching
-  titles, which turn up within the first few dozen entries (:func:`walks` chooses).
+  (a row lookup each); a broader one walks the slices' indexes like RSS and keeps the matching
+  titles, which turn up within the first few dozen entries (:func:`walks` chooses); a match of
+  more than :data:`CANDIDATE_CAP` titles is never read whole (bounded walk, terms tested in
+  Python).
 - :func:`id_titles`: the titles the request's ids resolve to (no bound: all of them are read).
 """
 
@@ -29,6 +31,7 @@ from anibridge_like.torznab.query import (
     pairs_sql,
     years_sql,
 )
+from anibridge_like.torznab.textmatch import Matcher, compile_match
 
 _NEWEST_OF_SLICE = (
     "SELECT id, newest_seen, newest_episode FROM titles INDEXED BY titles_newest"
@@ -40,6 +43,12 @@ WALK_TITLES_NEEDED = 8
 per title it keeps)."""
 WALK_TITLES_NEEDED_NARROW = 64
 """The same with an episode or year filter, where most titles add nothing to the page."""
+CANDIDATE_CAP = 2000
+"""Most FTS5 matches read for one text search; beyond it the match is broad and served by a
+bounded walk (:func:`text_titles`)."""
+WALK_CAP = 5000
+"""Most titles a broad text search examines (newest first): a broad match at 150k titles has
+hundreds of matching titles among them, far more than a page or the pages clients ask for."""
 WALK_STEP_VS_LOOKUP = 0.7
 """Cost of one title of a walk (an index entry read and tested in Python) relative to sorting
 one matching title (a row lookup): measured ≈ 1 vs 1.5 µs."""
@@ -84,9 +93,49 @@ def walks(matches: int, total: int, narrow: bool) -> bool:
     return matches * matches > total * needed * WALK_STEP_VS_LOOKUP
 
 
+_TERMS_OF = (
+    "SELECT st.title_id, st.text FROM search_terms st"
+    " WHERE st.title_id IN (SELECT value FROM json_each(:ids))"
+    " AND (st.source != 'canonical' OR EXISTS (SELECT 1 FROM series_mappings fsm"
+    " WHERE fsm.title_id = st.title_id AND fsm.status IN ('confirmed', 'high', 'low')))"
+)
+"""A batch of titles' searchable texts, with the same rule for canonical names as
+:data:`~anibridge_like.torznab.query.FTS_TITLES`."""
+
+
+def _matching(
+    conn: sqlite3.Connection, titles: Iterator[TitleBound], matcher: Matcher
+) -> Iterator[TitleBound]:
+    """The walked titles whose terms match, testing at most :data:`WALK_CAP` titles."""
+    batch: list[TitleBound] = []
+    size, examined = 8, 0
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    for title in titles:
+        batch.append(title)
+        examined += 1
+        if len(batch) < size and examined < WALK_CAP:
+            continue
+        texts: dict[int, list[str]] = {}
+        ids = json.dumps([t[0] for t in batch])
+        for title_id, text in cursor.execute(_TERMS_OF, {"ids": ids}):
+            texts.setdefault(title_id, []).append(text)
+        yield from (t for t in batch if matcher(texts.get(t[0], ())))
+        batch.clear()
+        size = min(size * 2, 256)
+        if examined >= WALK_CAP:
+            return
+
+
 @contextmanager
 def text_titles(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[TitleBound]]:
     """The live titles of the allowed slices the full-text match selects, newest first.
+
+    At most :data:`CANDIDATE_CAP` + 1 matches are read from FTS5 (a stream that stops there). A
+    match that small is exact: its titles are sorted, or found by walking the newest-first
+    index when that is cheaper (:func:`walks`). A broader one is served from the newest
+    :data:`WALK_CAP` titles of the slices, each tested by :mod:`~anibridge_like.torznab.textmatch`
+    — the cost of a search no longer grows with the catalog or the number of matches.
 
     A superset is fine: the page's rows are filtered again (years, episodes) by
     :class:`~anibridge_like.torznab.query.PageKeys`."""
@@ -96,11 +145,24 @@ def text_titles(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[Tit
     cursor = conn.cursor()
     cursor.row_factory = None
     matched = [
-        row[0] for row in cursor.execute(f"SELECT DISTINCT title_id FROM ({fts})", sql.params)
+        row[0]
+        for row in cursor.execute(
+            f"SELECT DISTINCT title_id FROM ({fts}) LIMIT {CANDIDATE_CAP + 1}", sql.params
+        )
     ]
     if not matched:
         yield iter(())
         return
+    if len(matched) > CANDIDATE_CAP:
+        matcher = compile_match(query.match)
+        if matcher is not None:
+            with _walk(conn, query) as titles:
+                yield _matching(conn, titles, matcher)
+            return
+        # not an expression of ours: read every match (exact, unbounded)
+        matched = [
+            row[0] for row in cursor.execute(f"SELECT DISTINCT title_id FROM ({fts})", sql.params)
+        ]
     total = conn.execute("SELECT max(id) FROM titles").fetchone()[0] or 0
     narrow = query.years is not None or any(
         x is not None for x in (query.season, query.episode, query.absolute)

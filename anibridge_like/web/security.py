@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
+from anibridge_like import keys
+from anibridge_like.api import auth
+
 CSRF_COOKIE = "abl_csrf"
 SESSION_COOKIE = "abl_session"
 _TOKEN_BYTES = 24
@@ -90,10 +93,11 @@ def csrf_ok(request: Request, submitted: object) -> bool:
 
 
 def key_matches(request: Request, given: str) -> bool:
+    """The admin key check of the admin API (:mod:`anibridge_like.keys`: digests, constant time)."""
     key = admin_key(request)
     if key is None:
         return False
-    return hmac.compare_digest(given.encode(), key.encode())
+    return keys.key_matches(given.strip(), keys.key_digest(key))
 
 
 def is_admin(request: Request) -> bool:
@@ -109,9 +113,8 @@ def _check_admin(request: Request) -> bool:
     key = admin_key(request)
     if key is None:
         return False
-    header = request.headers.get("x-api-key")
-    if header is not None:
-        return hmac.compare_digest(header.encode(), key.encode())
+    if request.headers.get("x-api-key") is not None:
+        return auth.is_admin(request)  # the admin API's own check
     raw = request.cookies.get(SESSION_COOKIE, "")
     expiry_text, _, signature = raw.partition(".")
     csrf = request.cookies.get(CSRF_COOKIE)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import aiosqlite
 import httpx
+import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import BaseModel, ConfigDict
 
@@ -45,6 +46,8 @@ class GateJob(BaseJobType):
     summary_model: ClassVar[type[JobSummary]] = GateSummary
     gates: ClassVar[dict[str, asyncio.Event]] = {}
     started: ClassVar[Counter[str]] = Counter()
+    contexts: ClassVar[list[dict[str, Any]]] = []
+    """structlog context variables seen by each run."""
 
     async def plan(self, ctx: JobContext) -> JobPlan:
         return JobPlan(planned=1)
@@ -53,6 +56,7 @@ class GateJob(BaseJobType):
         config = ctx.config
         assert isinstance(config, GateConfig)
         GateJob.started[config.gate] += 1
+        GateJob.contexts.append(structlog.contextvars.get_contextvars())
         if config.fail:
             raise RuntimeError("the gate job was told to fail")
         if dry_run:

@@ -23,6 +23,7 @@ def _gate_type(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setitem(JOB_TYPES, "test_gate", "tests.jobs.support:GateJob")
     GateJob.gates.clear()
     GateJob.started.clear()
+    GateJob.contexts.clear()
     yield
     for gate in GateJob.gates.values():
         gate.set()
@@ -54,7 +55,7 @@ async def test_cron_tick_and_run_now_at_once_run_exactly_once(
             active = await readers.fetchone(
                 "SELECT id FROM job_runs WHERE job_id = ? AND status = 'success'", (job,)
             )
-            assert active is not None and refused[0].run_id in (active[0], None)
+            assert active is not None and refused[0].run_id == active[0]
             assert history == [("cron", "success")]
         else:
             # the tick lost: recorded as skipped
@@ -77,7 +78,8 @@ async def test_a_run_active_in_the_database_refuses_run_now_with_its_id(
         with pytest.raises(JobRunningError) as info:
             await runner.run_now(job)
         assert info.value.run_id == row[0]
-        await runner._fire(job)  # a tick meanwhile: skipped, recorded
+        await runner._fire(job)  # a tick meanwhile: loses the claim, recorded skipped
+        await runner.wait(job)
         assert await runs(readers, job) == [("cron", "running"), ("cron", "skipped")]
         assert GateJob.started["default"] == 0
 
@@ -126,6 +128,11 @@ async def test_run_history_records_outcomes_and_last_run_per_job(
             "SELECT last_run_status, last_run_message, last_run_at FROM jobs WHERE id = ?", (bad,)
         )
         assert last is not None and last[0] == "failed" and "told to fail" in last[1] and last[2]
+        # every log line of a run (plugin calls included) carries the job and its library
+        assert GateJob.contexts == [
+            {"job": "good", "library": "anime"},
+            {"job": "bad", "library": "anime"},
+        ]
 
 
 async def test_a_run_cancelled_at_shutdown_is_recorded_aborted(
@@ -186,3 +193,21 @@ async def test_an_unschedulable_row_is_reported_and_does_not_stop_the_others(
         assert "day of week '9'" in runner.errors[broken]
         assert runner.next_fire_time(broken) is None
         assert runner.next_fire_time(fine) is not None
+
+
+async def test_a_retry_due_while_the_job_runs_goes_after_the_run(
+    settings: Settings, writer: Writer, readers: ReaderPool
+) -> None:
+    """A stage asking for an early attempt schedules it while its own run is still ending: the
+    one-shot is not dropped as "still running" (a cron tick is)."""
+    job = await add_job(writer, name="nightly")
+    async with app_context(settings, writer, readers) as ctx, running(ctx) as runner:
+        await runner.run_now(job)
+        await until(lambda: GateJob.started["default"] == 1)
+        await runner._fire(job, "retry")
+        await runner._fire(job, "cron")
+        GateJob.gates["default"].set()
+        await until(lambda: GateJob.started["default"] == 2)
+        await runner.wait(job)
+        history = await runs(readers, job)
+        assert sorted(history) == [("cron", "skipped"), ("manual", "success"), ("retry", "success")]

@@ -6,6 +6,7 @@ on loopback, and demo mode serves them so the demo index gets canonical ids and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,9 @@ from anibridge_like.demo.metadata.skyhook import FakeSkyHook
 from anibridge_like.demo.metadata.tmdb import FakeTmdb
 
 DEMO_TMDB_KEY = "demo-tmdb-key"
+DEMO_TMDB_KEY_ENV = "DEMO_TMDB_API_KEY"
+"""The demo passes its TMDB key like a user should: through the environment (``api_key_env``),
+so the key is never stored in the database with the instance's config."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class FakeService:
 
 def metadata_apps(catalogs: Mapping[str, GeneratedCatalog]) -> dict[str, FakeService]:
     """The demo's metadata services by instance name, answering for ``catalogs``."""
+    os.environ.setdefault(DEMO_TMDB_KEY_ENV, DEMO_TMDB_KEY)  # read when the instance is built
     every = list(catalogs.values())
     anime = [c for c in every if c.flavor == "anime"]
     return {
@@ -53,6 +58,6 @@ def metadata_apps(catalogs: Mapping[str, GeneratedCatalog]) -> dict[str, FakeSer
             ["movies"],
             FakeTmdb(*every, api_key=DEMO_TMDB_KEY).app,
             "/3",
-            {"api_key": DEMO_TMDB_KEY},
+            {"api_key_env": DEMO_TMDB_KEY_ENV},
         ),
     }

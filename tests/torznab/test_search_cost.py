@@ -1,0 +1,164 @@
+"""A page's cost does not grow with the offset asked nor with the number of titles a text matches
+(issue 12, items 5 and 7b). Cost is counted in SQLite VM steps (a progress handler), not in time,
+so the tests hold on a loaded machine."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from anibridge_like.storage.migrate import apply_migrations
+from anibridge_like.torznab import feed
+from anibridge_like.torznab.query import MAX_PAGED_OFFSET, Allowed, Query
+from anibridge_like.torznab.search import match_expression
+from anibridge_like.torznab.sources import CANDIDATE_CAP, rss_titles, text_titles
+from anibridge_like.torznab.textmatch import compile_match
+
+ALLOWED = [Allowed("sto", "series", "de_dub", 0, 0)]
+WORDS = ["dragon", "drake", "saga", "moon", "river", "ghost", "night", "blade"]
+
+
+def _catalog(path: Path, titles: int, matching_every: int) -> sqlite3.Connection:
+    """``titles`` series of one episode each; every ``matching_every``-th title is a "Dragon …"
+    (the others share no word with it); newer ids have newer releases."""
+    apply_migrations(path)
+    conn = sqlite3.connect(path)
+    rows, eps, langs = [], [], []
+    for i in range(1, titles + 1):
+        word = "Dragon" if i % matching_every == 0 else WORDS[1 + i % (len(WORDS) - 1)]
+        rows.append((i, "sto", f"t{i}", f"{word} Chronicle {i}", "series", 1, "2026", "2026"))
+        eps.append((i, i, 1, 1, f"2026-01-01T00:00:{i:07d}"))
+        langs.append((i, "de_dub", f"2026-01-01T00:00:{i:07d}"))
+    with conn:
+        conn.executemany(
+            "INSERT INTO titles(id, site, slug, title, kind, generation, first_seen, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO episodes(id, title_id, season, number, first_seen) VALUES (?, ?, ?, ?, ?)",
+            eps,
+        )
+        conn.executemany(
+            "INSERT INTO episode_languages(episode_id, language, first_seen) VALUES (?, ?, ?)",
+            langs,
+        )
+    return conn
+
+
+def _steps(conn: sqlite3.Connection, run: object) -> tuple[int, object]:
+    counted = [0]
+
+    def tick() -> int:
+        counted[0] += 1
+        return 0
+
+    conn.set_progress_handler(tick, 100)
+    try:
+        result = run()  # type: ignore[operator]
+    finally:
+        conn.set_progress_handler(None, 0)
+    return counted[0], result
+
+
+def _text_page(conn: sqlite3.Connection, q: str, offset: int = 0, limit: int = 20) -> list[str]:
+    query = Query(ALLOWED, limit, offset, match=match_expression(q.split()))
+    with text_titles(conn, query) as titles:
+        page = feed.page(conn, query, titles)
+    return [hit.slug for hit, _ in page.hits]
+
+
+def _rss_page(conn: sqlite3.Connection, offset: int, limit: int = 100) -> list[str]:
+    query = Query(ALLOWED, limit, offset)
+    with rss_titles(conn, query) as titles:
+        page = feed.page(conn, query, titles)
+    return [hit.slug for hit, _ in page.hits]
+
+
+@pytest.fixture(scope="module")
+def catalogs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, sqlite3.Connection]]:
+    base = tmp_path_factory.mktemp("cost")
+    conns = {
+        n: _catalog(base / f"c{n}.db", n, matching_every=2) for n in (CANDIDATE_CAP * 2, 16000)
+    }
+    yield conns
+    for conn in conns.values():
+        conn.close()
+
+
+def test_a_broad_match_costs_the_same_at_four_times_the_matches(
+    catalogs: dict[int, sqlite3.Connection],
+) -> None:
+    small, large = sorted(catalogs)
+    cost_small, page_small = _steps(catalogs[small], lambda: _text_page(catalogs[small], "drag"))
+    cost_large, page_large = _steps(catalogs[large], lambda: _text_page(catalogs[large], "drag"))
+    # the newest matching titles, newest first
+    assert page_large == [f"t{i}" for i in range(large, large - 40, -2)]
+    assert page_small == [f"t{i}" for i in range(small, small - 40, -2)]
+    assert cost_large < 1.5 * cost_small, (cost_small, cost_large)
+
+
+def test_a_broad_match_still_pages_like_the_exact_result(
+    catalogs: dict[int, sqlite3.Connection],
+) -> None:
+    conn = catalogs[16000]
+    got = _text_page(conn, "dragon chronicle", offset=100, limit=50)
+    assert got == [f"t{i}" for i in range(16000 - 200, 16000 - 300, -2)]
+
+
+def test_rss_cost_does_not_grow_past_the_offset_cap(
+    catalogs: dict[int, sqlite3.Connection],
+) -> None:
+    conn = catalogs[16000]
+    at_cap, page = _steps(conn, lambda: _rss_page(conn, MAX_PAGED_OFFSET))
+    assert page == [
+        f"t{i}" for i in range(16000 - MAX_PAGED_OFFSET, 16000 - MAX_PAGED_OFFSET - 100, -1)
+    ]
+    deep, empty = _steps(conn, lambda: _rss_page(conn, 1_000_000))
+    beyond, empty_too = _steps(conn, lambda: _rss_page(conn, MAX_PAGED_OFFSET + 1))
+    assert empty == [] and empty_too == []
+    assert deep <= at_cap and beyond <= at_cap
+
+
+def test_a_stop_word_alone_is_a_whole_word_not_a_prefix_scan() -> None:
+    assert match_expression(["the"]) == '"the"'
+    assert match_expression(["the", "a"]) == '"the" AND "a"'
+    assert match_expression(["the", "dragon"]) == '"dragon"*'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dragon's Dogma",
+        "Pokémon: Schwarz & Weiß",
+        "ÉCOLE d'été",
+        "Re:Zero − Starting Life",
+        "Naruto_Shippuden",
+        "Mob Psycho 100 II",
+        "ダンジョン飯 Delicious in Dungeon",
+        "Ōkami-san",
+        "x²",
+        "Ⅱ Hope",
+    ],
+)
+@pytest.mark.parametrize(
+    "q", ["dragon", "dragons", "pokemon weiss", "ecole", "ete", "zero", "shippuden", "100",
+          "naruto", "okami san", "ii", "hope", "dungeon", "x2", "dogma dragon"],
+)  # fmt: skip
+def test_the_python_matcher_agrees_with_fts5(text: str, q: str) -> None:
+    from anibridge_like.torznab.search import fold_words
+
+    expression = match_expression(fold_words(q))
+    assert expression is not None
+    matcher = compile_match(expression)
+    assert matcher is not None
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "CREATE VIRTUAL TABLE f USING fts5(text, tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute("INSERT INTO f(text) VALUES (?)", (text,))
+    fts = bool(conn.execute("SELECT count(*) FROM f WHERE f MATCH ?", (expression,)).fetchone()[0])
+    assert matcher([text]) == fts, (text, expression)
