@@ -211,24 +211,37 @@ async def job_detail(ctx: AppContext, job_id: int) -> tuple[dict[str, Any], list
     return report, runs
 
 
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_flat(v)}" for k, v in value.items()) or "–"
+    if isinstance(value, list):
+        return ", ".join(_flat(v) for v in value) or "–"
+    return str(value)
+
+
+def _lines(value: Any) -> list[str]:
+    """A summary field as display lines: a mapping one line per key, a list one line."""
+    if isinstance(value, dict):
+        return [f"{k}: {_flat(v)}" for k, v in value.items()]
+    return [_flat(value)]
+
+
 def summary_rows(summary: dict[str, Any] | None) -> dict[str, Any]:
     """A run summary split for display: ``changes`` (rows with before → after) and the other
-    fields as ``(name, value)`` pairs."""
+    non-empty fields as ``(name, lines)``."""
     if not summary:
         return {"changes": [], "fields": []}
     changes: list[dict[str, Any]] = []
-    fields: list[tuple[str, Any]] = []
+    fields: list[tuple[str, list[str]]] = []
     for key, value in summary.items():
-        if key in ("status", "message", "dry_run"):
+        if key in ("status", "message", "dry_run") or value is None or value in ({}, [], ""):
             continue
-        if (
-            isinstance(value, list)
-            and value
-            and all(isinstance(v, dict) and "before" in v and "after" in v for v in value)
+        if isinstance(value, list) and all(
+            isinstance(v, dict) and "before" in v and "after" in v for v in value
         ):
             changes.extend(value)
         else:
-            fields.append((key, value))
+            fields.append((key, _lines(value)))
     return {"changes": changes, "fields": fields}
 
 

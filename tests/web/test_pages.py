@@ -289,7 +289,7 @@ def test_a_dry_run_with_changes_renders_a_before_after_table() -> None:
     }
     view = summary_rows(summary)
     assert [c["after"] for c in view["changes"]] == ["New", 2000]
-    assert view["fields"] == [("planned", 2)]
+    assert view["fields"] == [("planned", ["2"])]
     job = {
         "id": 1, "name": "meta", "type": "metadata_refresh", "library": "anime",
         "instance": None, "cron": None, "interval_hours": None, "timezone": "UTC",
