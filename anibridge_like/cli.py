@@ -182,7 +182,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_connect(args: argparse.Namespace) -> int:
     from anibridge_like import startup
     from anibridge_like.arr.resources import APPS, UnknownLibrary, targets_for
-    from anibridge_like.torznab.access import libraries_of
 
     settings = _settings_or_exit()
     try:
@@ -194,7 +193,7 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     app = APPS[args.app]
     base = args.base_url or startup.public_base_url(settings)
     try:
-        targets = targets_for(app, libraries_of(seed.libraries), base, key.value, args.library)
+        targets = targets_for(app, seed.libraries, base, key.value, args.library)
     except UnknownLibrary as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from anibridge_like.libraries.model import Library
+from anibridge_like.libraries.model import Library, LibrarySource
 from anibridge_like.torznab.caps import served_categories
 
 API_PATH = "/api"
@@ -187,13 +187,17 @@ class UnknownLibrary(ValueError):
 
 def targets_for(
     app: AppSpec,
-    libraries: Sequence[Library],
+    sources: Sequence[LibrarySource],
     base_url: str,
     global_key: str | None,
     only: Sequence[str] = (),
 ) -> list[Target]:
     """The libraries ``app`` consumes (``only``: just these slugs), each with its Torznab URL
-    and the narrowest key that opens it (its own, else the global one)."""
+    and the narrowest key that opens it (its own, else the global one). ``sources`` are the
+    seed's entries: the app needs a library's key in clear, which a :class:`Library` keeps only
+    as a digest."""
+    libraries = [Library.from_source(source) for source in sources]
+    own_keys = {source.slug: source.api_key for source in sources}
     by_slug = {lib.slug: lib for lib in libraries}
     for slug in only:
         if slug not in by_slug:
@@ -208,4 +212,7 @@ def targets_for(
         [by_slug[s] for s in only] if only else [lib for lib in libraries if lib.kind in app.kinds]
     )
     base = base_url.rstrip("/")
-    return [Target(lib, f"{base}/torznab/{lib.slug}", lib.api_key or global_key) for lib in chosen]
+    return [
+        Target(lib, f"{base}/torznab/{lib.slug}", own_keys[lib.slug] or global_key)
+        for lib in chosen
+    ]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from anibridge_like.keys import key_digest, key_matches
-from anibridge_like.libraries.model import ALL_LANGUAGES, Library, LibrarySource
+from anibridge_like.libraries.model import ALL_LANGUAGES, Library
 from anibridge_like.torznab.errors import NewznabCode, NewznabError
 
-__all__ = ["Library", "libraries_of", "opens", "select_libraries"]
+__all__ = ["Library", "opens", "select_libraries"]
 
 
 def opens(library: Library, presented: str | None, global_key: str | None) -> bool:
@@ -55,12 +55,6 @@ def select_libraries(
     if every and not allowed:
         raise NewznabError(NewznabCode.INCORRECT_CREDENTIALS)
     return allowed
-
-
-def libraries_of(sources: Sequence[LibrarySource]) -> tuple[Library, ...]:
-    """Seed entries as :class:`Library` values, for callers without a database (``connect``);
-    the served endpoints read ``AppContext.libraries`` (the database snapshot)."""
-    return tuple(Library.from_source(source) for source in sources)
 
 
 _CLOSED = Library("", "", "series", (), ALL_LANGUAGES, None)

@@ -19,13 +19,12 @@ from anibridge_like.arr.resources import APPS, UnknownLibrary, targets_for
 from anibridge_like.cli import main
 from anibridge_like.demo.metadata.common import serve_loopback
 from anibridge_like.seed import parse_seed
-from anibridge_like.torznab.access import libraries_of
 from tests.fakes.arr_indexers import PROWLARR, RADARR, SONARR, FakeArr, Flavour
 from tests.torznab.conftest import GLOBAL_KEY, REGISTRY, SEED, AppFactory, Catalog
 
 ARR_KEY = "0123456789abcdef0123456789abcdef"
 BASE = "http://127.0.0.1"
-LIBRARIES = libraries_of(parse_seed(SEED, REGISTRY, environ={}).libraries)
+LIBRARIES = parse_seed(SEED, REGISTRY, environ={}).libraries
 
 Run = Callable[..., Awaitable[list[Outcome]]]
 

@@ -179,7 +179,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_config_warns_about_mistyped_variables(tmp_path: Path) -> None:
-    seed = _write(tmp_path, "libraries: []\n")
+    seed = _write(tmp_path, "libraries:\n  - slug: anime\n    kind: anime\n")
     result = _cli(
         "check-config",
         "--seed",
