@@ -21,10 +21,17 @@ Per title (batches of ``canonical_batch_size``, ``canonical_concurrency`` titles
    confirmed hit also makes them explicit ids, which win against the primary's candidates).
 2. A pinned title (manual override) keeps its series mapping; its episodes are mapped against
    the pinned series and empty canonical fields filled in (counted as ``skipped_pinned``).
-3. Otherwise the primary is searched by the title and its aliases (up to four distinct names,
-   stopping at a confirmed match), candidates scored by :mod:`~anibridge_like.catalog.matching`;
-   confirmed/high matches get their episodes mapped; low, conflict and unmatched outcomes are
-   stored with their reason and no episode mappings.
+3. Otherwise the primary's candidates are found by :func:`~anibridge_like.catalog.
+   canonical_search.match_with` (linked ids looked up first, names second) and scored by
+   :mod:`~anibridge_like.catalog.matching`. A helper hit for a sequel form ("X 2nd Season"
+   matched to AniList's "X") lends names, not ids. A match carries a season hint (a sequel
+   form, or the position of an explicit AniList/MAL id in the show's list — one per cour); a
+   hinted season the show lacks makes the title ``unmatched``. Confirmed/high matches get their
+   episodes mapped; ``low`` episode mappings are dropped (a release is never numbered by a
+   guess); low, conflict and unmatched titles are stored with their reason and no episodes.
+   A film page of an anime site (``movie`` kind, or a page listing only films) named in a film
+   form (``X – The Movie: Y``) is first matched as a special of ``X``, then as a movie; one
+   without that form only as a movie.
 4. Each batch is persisted in one writer unit (:func:`~anibridge_like.catalog.canonical_store.
    persist_batch`) together with the new metadata cache rows.
 
@@ -46,34 +53,34 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
+from anibridge_like.catalog.canonical_outcome import (
+    CanonicalResult,
+    missing_regulars,
+    title_outcome,
+)
+from anibridge_like.catalog.canonical_search import SERVED, match_with
 from anibridge_like.catalog.canonical_store import (
     MetadataCache,
-    OutcomeKind,
     TitleOutcome,
     TitleRow,
     anime_sites,
     load_titles,
     persist_batch,
     pinned_fill_values,
-    series_values,
 )
+from anibridge_like.catalog.match_titles import FILM
 from anibridge_like.catalog.matching import (
-    Candidate,
-    EpisodeMapping,
-    MatchOutcome,
-    MatchStatus,
     Query,
     map_episodes,
-    match_title,
+    resolve_hint,
     title_key,
 )
-from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured, as_candidate
+from anibridge_like.catalog.metadata_calls import MetadataCalls, Unconfigured
 from anibridge_like.catalog.retry import Retrier, title_retry_at
 from anibridge_like.catalog.state import utcnow
 from anibridge_like.plugins.errors import ErrorCode, PluginError
@@ -83,50 +90,6 @@ from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
 
 log = structlog.get_logger(__name__).bind(stage="canonical")
-
-MAX_TERMS = 4
-"""Distinct names (title, aliases) searched per title at most."""
-
-
-@dataclass(slots=True)
-class CanonicalResult:
-    """Counts of one run. ``mapped`` = confirmed/high (served by id); ``low`` kept for text."""
-
-    total: int = 0
-    mapped: int = 0
-    low: int = 0
-    unmatched: int = 0
-    conflict: int = 0
-    failed: int = 0
-    skipped_pinned: int = 0
-    skipped_unconfigured: int = 0
-    not_configured: list[str] = field(default_factory=list)
-    """Instances that reported ``not_configured`` during the run."""
-    last_error: str | None = None
-    requests: int = 0
-    """Metadata calls sent (retries included); cached answers are not counted."""
-    cache_hits: int = 0
-
-    @property
-    def done(self) -> int:
-        return (
-            self.mapped
-            + self.low
-            + self.unmatched
-            + self.conflict
-            + self.failed
-            + self.skipped_pinned
-            + self.skipped_unconfigured
-        )
-
-
-def _terms(names: Sequence[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for name in names:
-        key = title_key(name)[0]
-        if key and key not in seen:
-            seen[key] = name
-    return list(seen.values())[:MAX_TERMS]
 
 
 class CanonicalStage:
@@ -242,6 +205,8 @@ class CanonicalStage:
         try:
             if t.override is not None or t.pinned:
                 outcome = await self._pinned(t, category)
+            elif t.anime and (category == "movie" or _films_only(t)):
+                outcome = await self._film_page(t)
             elif category == "movie":
                 outcome = await self._movie(t)
             else:
@@ -266,27 +231,6 @@ class CanonicalStage:
         return outcome
 
     # ---- flows ---------------------------------------------------------------------------
-    async def _match(
-        self, inst: MetadataInstance, query: Query, names: list[str], year: int | None, movie: bool
-    ) -> MatchOutcome:
-        candidates: dict[str, Candidate] = {}
-        own = query.explicit_ids.get(inst.capabilities.namespace)
-        if own:
-            info = await (
-                self._calls.get_movie(inst, own) if movie else self._calls.get_series(inst, own)
-            )
-            if info is not None:
-                candidates[info.id] = as_candidate(info, "movie" if movie else "series")
-        for term in _terms(names):
-            for c in await self._calls.search(inst, term, year, movie=movie):
-                candidates.setdefault(c.id, c)
-            if match_title(query, candidates.values()).status == "confirmed":
-                break
-        if movie and not candidates and year is not None:
-            for c in await self._calls.search(inst, names[0], None, movie=movie):
-                candidates.setdefault(c.id, c)
-        return match_title(query, candidates.values())
-
     async def _series(self, t: TitleRow, category: MetadataKind) -> TitleOutcome:
         primary = self._calls.pick(category, "numbering")[0]
         names = [t.title, *t.aliases]
@@ -295,7 +239,7 @@ class CanonicalStage:
         for helper in self._calls.pick(category, "aliases"):
             query = Query(tuple(names), year, "series", explicit)
             try:
-                found = await self._match(helper, query, names[:2], year, False)
+                found = await match_with(self._calls, helper, query, names[:2], year, False)
             except PluginError as err:
                 notes.append(f"{helper.name} unavailable ({err.code.value})")
                 continue
@@ -303,20 +247,23 @@ class CanonicalStage:
                 names += [n for n in found.best.names if n not in names]
                 ids = {k: v for k, v in found.best.external_ids.items() if k in ("anilist", "mal")}
                 extra.update(ids)
-                if found.status == "confirmed":
+                if found.status == "confirmed" and found.season_hint is None:
+                    # a sequel form matched to the franchise's entry is not that entry's id
                     explicit.update(ids)
                 year = year or found.best.year
                 notes.append(f"{helper.name} {found.status} {found.best.id}")
-        outcome = await self._match(
-            primary, Query(tuple(names), year, "series", explicit), names, year, False
+        outcome = await match_with(
+            self._calls, primary, Query(tuple(names), year, "series", explicit), names, year, False
         )
         reason = "; ".join([outcome.reason, *notes])
         best = outcome.best
         if best is None:
-            return _result(t, outcome.status, outcome.score, primary.name, reason, episodes=[])
+            return title_outcome(
+                t, outcome.status, outcome.score, primary.name, reason, episodes=[]
+            )
         ids = {**best.external_ids, **extra, primary.capabilities.namespace: best.id}
         if outcome.status not in ("confirmed", "high"):
-            return _result(
+            return title_outcome(
                 t,
                 outcome.status,
                 outcome.score,
@@ -329,7 +276,7 @@ class CanonicalStage:
             )
         info = await self._calls.get_series(primary, best.id)
         if info is None:
-            return _result(
+            return title_outcome(
                 t,
                 "unmatched",
                 outcome.score,
@@ -337,11 +284,16 @@ class CanonicalStage:
                 f"{best.id} vanished; {reason}",
                 episodes=[],
             )
-        mappings = map_episodes(t.episodes, info.episodes, season_hint=outcome.season_hint)
-        if _missing_regulars(t, mappings):  # the cached series may predate new episodes
+        hint = outcome.season_hint
+        season = resolve_hint(hint, info.episodes, t.year)
+        if season is not None and season not in {e.season for e in info.episodes}:
+            why = f"{best.id} has no season {season}; {reason}"
+            return title_outcome(t, "unmatched", outcome.score, primary.name, why, episodes=[])
+        mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
+        if missing_regulars(t, mappings):  # the cached series may predate new episodes
             info = await self._calls.get_series(primary, best.id, fresh=True) or info
-            mappings = map_episodes(t.episodes, info.episodes, season_hint=outcome.season_hint)
-        return _result(
+            mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
+        return title_outcome(
             t,
             outcome.status,
             outcome.score,
@@ -353,14 +305,31 @@ class CanonicalStage:
             episodes=mappings,
         )
 
+    async def _film_page(self, t: TitleRow) -> TitleOutcome:
+        """A film page of an anime site: named in a film form (``X – The Movie: Y``) it is first
+        a special of ``X`` in TVDB; otherwise, or when ``X`` is not found, a movie. A standalone
+        film is never mapped to a TVDB series that merely shares its name."""
+        outcome: TitleOutcome | None = None
+        if any(title_key(n)[1] == FILM for n in (t.title, *t.aliases)):
+            outcome = await self._series(t, "anime")
+            if outcome.series is not None and outcome.series[0] in SERVED:
+                return outcome
+        try:
+            return await self._movie(t)
+        except Unconfigured as exc:
+            if outcome is not None:
+                return outcome
+            why = f"film page, not matched as a movie: {exc}"
+            return title_outcome(t, "unmatched", None, "-", why, episodes=[])
+
     async def _movie(self, t: TitleRow) -> TitleOutcome:
         primary = self._calls.pick("movie", "movies")[0]
         names = [t.title, *t.aliases]
         query = Query(tuple(names), t.year, "movie", dict(t.explicit_ids))
-        outcome = await self._match(primary, query, names, t.year, True)
+        outcome = await match_with(self._calls, primary, query, names, t.year, True)
         best = outcome.best
         if best is None:
-            return _result(t, outcome.status, outcome.score, primary.name, outcome.reason)
+            return title_outcome(t, outcome.status, outcome.score, primary.name, outcome.reason)
         ids = {**best.external_ids, primary.capabilities.namespace: best.id}
         title, year = best.names[0], best.year
         if outcome.status in ("confirmed", "high", "low"):
@@ -368,7 +337,7 @@ class CanonicalStage:
             if info is not None:
                 ids = {**info.external_ids, **ids}
                 title, year = info.title, info.year
-        return _result(
+        return title_outcome(
             t, outcome.status, outcome.score, primary.name, outcome.reason, ids, title, year
         )
 
@@ -395,39 +364,16 @@ class CanonicalStage:
         mappings = map_episodes(
             t.episodes, info.episodes, scheme=o.numbering, season_map=o.season_map
         )
-        if _missing_regulars(t, mappings):
+        if missing_regulars(t, mappings):
             info = await self._calls.get_series(primary, str(o.tvdb_id), fresh=True) or info
             mappings = map_episodes(
                 t.episodes, info.episodes, scheme=o.numbering, season_map=o.season_map
             )
         fill = pinned_fill_values(info.title, info.year, info.external_ids)
-        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=mappings)
+        served = [m for m in mappings if m.status != "low"]  # never number a release by a guess
+        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served)
 
 
-def _missing_regulars(t: TitleRow, mappings: list[EpisodeMapping]) -> bool:
-    mapped = {m.key for m in mappings}
-    return any(e.kind == "episode" and e.key not in mapped for e in t.episodes)
-
-
-def _result(
-    t: TitleRow,
-    status: MatchStatus,
-    score: float | None,
-    source: str,
-    reason: str,
-    ids: dict[str, str] | None = None,
-    title: str | None = None,
-    year: int | None = None,
-    *,
-    episodes: list[EpisodeMapping] | None = None,
-) -> TitleOutcome:
-    kind: OutcomeKind = (
-        "mapped"
-        if status in ("confirmed", "high", "low")
-        else "conflict"
-        if status == "conflict"
-        else "unmatched"
-    )
-    ids = ids if status != "unmatched" else {}
-    values = series_values(status, score, source, reason, ids or {}, title, year)
-    return TitleOutcome(t, kind, series=values, episodes=episodes)
+def _films_only(t: TitleRow) -> bool:
+    """A site page listing nothing but films (a film page, whatever kind the site gave it)."""
+    return bool(t.episodes) and all(e.kind == "film" for e in t.episodes)

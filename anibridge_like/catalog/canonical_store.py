@@ -137,7 +137,7 @@ async def load_titles(
             kind=r["kind"],
             year=r["year"],
             aliases=tuple(alias_map.get(r["id"], ())),
-            anime=r["kind"] == "series" and r["site"] in anime,
+            anime=r["site"] in anime,
             episodes=tuple(episode_map.get(r["id"], ())),
             explicit_ids=ext_map.get(r["id"], {}),
             pinned=bool(r["pinned"]),

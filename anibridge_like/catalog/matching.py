@@ -1,604 +1,83 @@
 """Matching provider titles and episodes to canonical metadata — pure functions, no I/O.
 
-Titles
-------
-:func:`normalize` folds a name for comparison: NFKD with diacritics stripped, ``&`` → ``and``,
-apostrophes dropped, other punctuation to spaces, lower case, a leading article removed
-(the/a/an/der/die/das), roman sequel numerals II–IX as digits, and a trailing season suffix
-("2nd Season", "Season 2", "Staffel 2", "S2") removed; :func:`title_key` also returns that
-season number as a *season hint*.
+Two modules do the work (this one re-exports their public names for existing importers):
 
-:func:`score_candidate` scores one candidate (0–100+) as the best :mod:`rapidfuzz` ratio over every
-(query name, candidate name) pair — exact normalized equality is 100 — then
-
-* different sequel numbers (``2`` vs none) cost 25, different season hints 30,
-* the year: same 0, ±1 −5, ±2 −12, further −25 − min(Δ, 10); unknown on either side −5;
-  none when the query names a later season ("2nd Season") and is not older,
-* another kind (series vs movie) −20,
-
-and an explicit id both sides share (``imdb``, ``tvdb`` …) wins outright (score 200). Equally
-named candidates are told apart by tie-break points that rank and decide conflicts but do not
-move the thresholds: +4 when the best pair uses the candidate's main (canonical) name, +1 when
-it uses the query's main title (often a translation), +2 for each further query name the
-candidate also carries (at most +4).
-
-:func:`classify` turns the ranked scores into an outcome (the thresholds are :data:`CONFIRMED`,
-:data:`HIGH`, :data:`LOW`, :data:`CONFLICT_MARGIN`):
-
-===========  ===================================================================================
-confirmed    explicit id, or exact normalized name with the same year (score ≥ 100)
-high         score ≥ 90
-low          score ≥ 75 (served for text searches only)
-conflict     a different candidate within 3 points of the best one (kept, never served)
-unmatched    nothing reaches 75
-===========  ===================================================================================
-
-Episodes
---------
-:func:`map_episodes` maps a title's site episodes onto the canonical (TVDB) list: regular episodes
-by ``direct`` season/episode numbers when the site's season structure matches TVDB's, else by
-``absolute`` number (sites numbering continuously or splitting cours into seasons), each choice
-checked against episode titles where both sides have them; unmapped regulars, specials (season 0)
-and films (season −1) by ``title`` similarity — specials and films only onto TVDB season 0 and
-never onto a slot a regular episode holds. Near-equal title candidates give ``conflict``.
+* :mod:`~anibridge_like.catalog.match_titles` — name folding, sequel/season forms, candidate
+  scoring and the outcome of a title match (confirmed/high/low/conflict/unmatched);
+* :mod:`~anibridge_like.catalog.match_episodes` — a title's site episodes onto the canonical
+  (TVDB) episode list;
+* :mod:`~anibridge_like.catalog.candidate_index` — blocking for many titles against a large
+  candidate set.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
-
-from rapidfuzz import fuzz, process
-
-from anibridge_like.plugins.metadata import MetaEpisode
-
-MatchStatus = Literal["confirmed", "high", "low", "unmatched", "conflict"]
-EpisodeStatus = Literal["confirmed", "high", "low", "conflict"]
-Method = Literal["direct", "absolute", "title", "override"]
-Scheme = Literal["auto", "direct", "absolute"]
-
-CONFIRMED = 100.0
-HIGH = 90.0
-LOW = 75.0
-CONFLICT_MARGIN = 3.0
-EXPLICIT = 200.0
-NAME_AGREE = 97.0
-"""A further query name counts as carried by a candidate at this name score."""
-EPISODE_AGREE = 95.0
-"""Two episode titles agree at this ratio (generated and real titles differ by one digit)."""
-
-_ARTICLES = frozenset({"the", "a", "an", "der", "die", "das"})
-_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-_SEASON_PATTERNS = (
-    re.compile(r"^(?P<base>.+?) (?P<n>\d{1,2})(?:st|nd|rd|th) season$"),
-    re.compile(r"^(?P<base>.+?) (?P<w>first|second|third|fourth|fifth|sixth) season$"),
-    re.compile(r"^(?P<base>.+?) (?:season|staffel) (?P<n>\d{1,2})$"),
-    re.compile(r"^(?P<base>.+?) s(?P<n>\d{1,2})$"),
+from anibridge_like.catalog.candidate_index import CandidateIndex
+from anibridge_like.catalog.match_episodes import (
+    EpisodeMapping,
+    EpisodeStatus,
+    Method,
+    Scheme,
+    SiteEpisode,
+    map_episodes,
+    resolve_hint,
+    title_similarity,
 )
-_PUNCT = re.compile(r"[^\w]+|_")
-_DIGITS = re.compile(r"\b\d+\b")
-
-
-def fold(text: str) -> str:
-    """NFKD, diacritics stripped, lower case, punctuation to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.replace("ß", "ss").replace("&", " and ")
-    stripped = stripped.replace("'", "").replace("’", "").replace("`", "")
-    return " ".join(_PUNCT.sub(" ", stripped.lower()).split())
-
-
-def title_key(text: str) -> tuple[str, int | None]:
-    """``(normalized name, season hint)`` of a title."""
-    words = [_ROMAN.get(w, w) for w in fold(text).split()]
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    base = " ".join(words)
-    for pattern in _SEASON_PATTERNS:
-        match = pattern.match(base)
-        if match:
-            groups = match.groupdict()
-            number = int(groups["n"]) if groups.get("n") else _ORDINALS[groups["w"]]
-            return match.group("base"), number
-    return base, None
-
-
-def normalize(text: str) -> str:
-    """The comparison form of a title (see the module docstring)."""
-    return title_key(text)[0]
-
-
-# ---- titles --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """A provider title to match: its names (title first, then aliases) and what else we know."""
-
-    names: tuple[str, ...]
-    year: int | None = None
-    kind: Literal["series", "movie"] = "series"
-    explicit_ids: Mapping[str, str] = field(default_factory=dict)
-    keys: tuple[tuple[str, int | None], ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.keys:
-            keys = tuple(dict.fromkeys(title_key(n) for n in self.names if n.strip()))
-            object.__setattr__(self, "keys", keys)
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A canonical entry a query may match."""
-
-    id: str
-    names: tuple[str, ...]
-    year: int | None = None
-    kind: Literal["series", "movie"] = "series"
-    external_ids: Mapping[str, str] = field(default_factory=dict)
-    keys: tuple[tuple[str, int | None], ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.keys:
-            keys = tuple(dict.fromkeys(title_key(n) for n in self.names if n.strip()))
-            object.__setattr__(self, "keys", keys)
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    candidate: Candidate
-    score: float
-    """Name, year and kind: what the outcome thresholds apply to."""
-    reason: str
-    season_hint: int | None = None
-    explicit: bool = False
-    bonus: float = 0.0
-    """Tie-break points between equally named candidates (ranking and conflicts only)."""
-
-    @property
-    def total(self) -> float:
-        return self.score + self.bonus
-
-
-@dataclass(frozen=True, slots=True)
-class MatchOutcome:
-    status: MatchStatus
-    score: float | None
-    best: Candidate | None
-    reason: str
-    season_hint: int | None = None
-    runner_up: Scored | None = None
-
-
-def explicit_match(query: Query, cand: Candidate) -> str | None:
-    """The ``namespace=value`` both sides carry, if any (imdb ids compared with ``tt``)."""
-    for ns, value in query.explicit_ids.items():
-        theirs = cand.external_ids.get(ns)
-        if theirs is not None and _id(ns, theirs) == _id(ns, value):
-            return f"{ns}={_id(ns, value)}"
-    return None
-
-
-def _id(ns: str, value: str) -> str:
-    value = value.strip().lower()
-    return value if ns != "imdb" or value.startswith("tt") else f"tt{value}"
-
-
-def _digits(text: str) -> frozenset[str]:
-    return frozenset(_DIGITS.findall(text))
-
-
-def _name_score(qk: tuple[str, int | None], ck: tuple[str, int | None]) -> float:
-    q, c = qk[0], ck[0]
-    if not q or not c:
-        return 0.0
-    score = 100.0 if q == c else max(fuzz.ratio(q, c), fuzz.token_sort_ratio(q, c))
-    if _digits(q) != _digits(c):
-        score -= 25.0
-    if qk[1] is not None and ck[1] is not None and qk[1] != ck[1]:
-        score -= 30.0
-    return score
-
-
-def year_adjustment(a: int | None, b: int | None, *, later_season: bool = False) -> float:
-    """Score change for the query year ``a`` vs the candidate year ``b``.
-
-    ``later_season``: the query names a later season ("2nd Season"), which airs after the
-    show's first year — a later query year costs nothing then.
-    """
-    if a is None or b is None:
-        return -5.0
-    if later_season and a >= b:
-        return 0.0
-    diff = abs(a - b)
-    if diff <= 2:
-        return (0.0, -5.0, -12.0)[diff]
-    return -25.0 - min(diff, 10)
-
-
-def score_candidate(query: Query, cand: Candidate) -> Scored:
-    """Score one candidate against a query (see the module docstring)."""
-    explicit = explicit_match(query, cand)
-    if explicit is not None:
-        return Scored(cand, EXPLICIT, f"explicit id {explicit}", explicit=True)
-    best, bi, bj = -1.0, 0, 0
-    exact_names: set[int] = set()
-    for i, qk in enumerate(query.keys):
-        for j, ck in enumerate(cand.keys):
-            s = _name_score(qk, ck)
-            if s >= NAME_AGREE:
-                exact_names.add(i)
-            if s > best or (s == best and (i, j) < (bi, bj)):
-                best, bi, bj = s, i, j
-    if best < 0:
-        return Scored(cand, 0.0, "no comparable names")
-    best_q, best_c = query.keys[bi], cand.keys[bj]
-    # Tie-breaks between equally named candidates: the candidate's main name, the query's main
-    # name, and further query names that the candidate also carries.
-    bonus = (4.0 if bj == 0 else 0.0) + (1.0 if bi == 0 else 0.0)
-    bonus += min(4.0, 2.0 * len(exact_names - {bi}))
-    hint = best_q[1] if best_c[1] is None else None
-    years = year_adjustment(query.year, cand.year, later_season=bool(hint and hint > 1))
-    kind = 0.0 if query.kind == cand.kind else -20.0
-    parts = [f"name {best:.0f} ({best_q[0]!r}~{best_c[0]!r})"]
-    if bonus:
-        parts.append(f"names {bonus:+.0f}")
-    if years:
-        parts.append(f"year {query.year}/{cand.year} {years:+.0f}")
-    if kind:
-        parts.append(f"kind {query.kind}/{cand.kind} {kind:+.0f}")
-    if hint:
-        parts.append(f"season hint {hint}")
-    return Scored(cand, best + years + kind, ", ".join(parts), season_hint=hint, bonus=bonus)
-
-
-def classify(ranked: Sequence[Scored]) -> MatchOutcome:
-    """The outcome of scores ranked best first."""
-    if not ranked or ranked[0].score < LOW:
-        top = ranked[0] if ranked else None
-        why = (
-            f"best {top.candidate.id} scored {top.score:.1f} < {LOW:.0f}: {top.reason}"
-            if top
-            else "no candidates"
-        )
-        return MatchOutcome("unmatched", top.score if top else None, None, why)
-    best = ranked[0]
-    second = next((s for s in ranked[1:] if s.candidate.id != best.candidate.id), None)
-    if best.explicit:
-        return MatchOutcome("confirmed", best.score, best.candidate, best.reason, None, second)
-    if second is not None and second.score >= LOW and best.total - second.total < CONFLICT_MARGIN:
-        reason = (
-            f"conflict: {best.candidate.id} {best.score:.1f} ({best.reason}) vs "
-            f"{second.candidate.id} {second.score:.1f} ({second.reason})"
-        )
-        return MatchOutcome("conflict", best.score, best.candidate, reason, None, second)
-    status: MatchStatus = (
-        "confirmed" if best.score >= CONFIRMED else "high" if best.score >= HIGH else "low"
-    )
-    return MatchOutcome(status, best.score, best.candidate, best.reason, best.season_hint, second)
-
-
-def rank(query: Query, candidates: Iterable[Candidate]) -> list[Scored]:
-    """Every candidate scored, best first (ties by id for determinism); one row per id."""
-    seen: dict[str, Scored] = {}
-    for cand in candidates:
-        s = score_candidate(query, cand)
-        if cand.id not in seen or s.total > seen[cand.id].total:
-            seen[cand.id] = s
-    return sorted(seen.values(), key=lambda s: (-s.total, -s.score, s.candidate.id))
-
-
-def match_title(query: Query, candidates: Iterable[Candidate]) -> MatchOutcome:
-    """Rank and classify: the whole title match in one call."""
-    return classify(rank(query, candidates))
-
-
-class CandidateIndex:
-    """A large candidate set indexed for many queries.
-
-    Blocking per query name: candidates sharing an explicit id, candidates carrying exactly that
-    normalized name, and — only for names without an exact hit — the ``fuzzy_limit`` nearest
-    names by :func:`rapidfuzz.process.extract` (C speed over every key). What the blocking lets
-    through goes through :func:`match_title`.
-    """
-
-    def __init__(self, candidates: Iterable[Candidate], *, fuzzy_limit: int = 12) -> None:
-        self.candidates = list(candidates)
-        self._exact: dict[str, list[int]] = {}
-        self._ids: dict[tuple[str, str], list[int]] = {}
-        self._fuzzy_limit = fuzzy_limit
-        for i, cand in enumerate(self.candidates):
-            for ns, value in cand.external_ids.items():
-                self._ids.setdefault((ns, _id(ns, value)), []).append(i)
-            for key, _hint in cand.keys:
-                self._exact.setdefault(key, []).append(i)
-        self._keys = list(self._exact)
-
-    def _block(self, query: Query) -> set[int]:
-        picked: set[int] = set()
-        for ns, value in query.explicit_ids.items():
-            picked.update(self._ids.get((ns, _id(ns, value)), ()))
-        for key, _hint in query.keys:
-            hits = self._exact.get(key)
-            if hits:
-                picked.update(hits)
-                continue
-            near = process.extract(
-                key,
-                self._keys,
-                scorer=fuzz.ratio,
-                limit=self._fuzzy_limit,
-                score_cutoff=LOW - 10,
-            )
-            for name, _score, _pos in near:
-                picked.update(self._exact[name])
-        return picked
-
-    def match(self, query: Query) -> MatchOutcome:
-        return match_title(query, (self.candidates[i] for i in sorted(self._block(query))))
-
-
-# ---- episodes ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SiteEpisode:
-    key: int
-    """The caller's id of the episode (``episodes.id``)."""
-    season: int
-    number: int
-    absolute: int | None = None
-    kind: Literal["episode", "special", "film"] = "episode"
-    titles: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class EpisodeMapping:
-    key: int
-    tvdb_season: int | None
-    tvdb_episode: int | None
-    absolute: int | None
-    status: EpisodeStatus
-    method: Method
-    reason: str
-
-
-def title_similarity(a: Mapping[str, str], b: Mapping[str, str]) -> float | None:
-    """Best ratio over the languages both sides have titles in (``None``: not comparable);
-    titles whose numbers differ lose 25 points."""
-    best: float | None = None
-    for lang, text in a.items():
-        other = b.get(lang)
-        if other and text:
-            x, y = fold(text), fold(other)
-            s = 100.0 if x == y else fuzz.ratio(x, y)
-            if _digits(x) != _digits(y):
-                s -= 25.0  # "Movie 1" is not "Movie 2"
-            best = s if best is None else max(best, s)
-    return best
-
-
-def _absolutes(meta: Sequence[MetaEpisode]) -> dict[int, MetaEpisode]:
-    regular = sorted((e for e in meta if e.season >= 1), key=lambda e: (e.season, e.number))
-    out: dict[int, MetaEpisode] = {}
-    for i, e in enumerate(regular, start=1):
-        out[e.absolute if e.absolute is not None else i] = e
-    return out
-
-
-def _site_absolute(
-    regular: Sequence[SiteEpisode], meta: Sequence[MetaEpisode], hint: int | None
-) -> dict[int, int]:
-    if regular and all(e.absolute is not None for e in regular) and not hint:
-        return {e.key: e.absolute for e in regular if e.absolute is not None}
-    base = sum(1 for e in meta if 1 <= e.season < hint) if hint else 0
-    sizes: dict[int, int] = {}
-    for e in regular:
-        sizes[e.season] = max(sizes.get(e.season, 0), e.number)
-    offsets: dict[int, int] = {}
-    running = base
-    for season in sorted(sizes):
-        offsets[season] = running
-        running += sizes[season]
-    return {e.key: offsets[e.season] + e.number for e in regular}
-
-
-def _agreement(pairs: Sequence[tuple[SiteEpisode, MetaEpisode]]) -> float | None:
-    scores = [title_similarity(s.titles, m.titles) for s, m in pairs]
-    known = [x for x in scores if x is not None]
-    if not known:
-        return None
-    return sum(1 for x in known if x >= EPISODE_AGREE) / len(known)
-
-
-def _structure_ok(
-    regular: Sequence[SiteEpisode], meta: Sequence[MetaEpisode], season_of: Mapping[int, int]
-) -> bool:
-    site_counts: dict[int, int] = {}
-    for e in regular:
-        site_counts[season_of[e.season]] = site_counts.get(season_of[e.season], 0) + 1
-    meta_counts: dict[int, int] = {}
-    for m in meta:
-        meta_counts[m.season] = meta_counts.get(m.season, 0) + 1
-    last = max(site_counts, default=0)
-    return all(n == meta_counts.get(s, -1) for s, n in site_counts.items() if s != last)
-
-
-def map_episodes(
-    site: Sequence[SiteEpisode],
-    meta: Sequence[MetaEpisode],
-    *,
-    season_hint: int | None = None,
-    scheme: Scheme = "auto",
-    season_map: Mapping[int, int] | None = None,
-) -> list[EpisodeMapping]:
-    """Map a title's site episodes onto canonical episodes (see the module docstring)."""
-    regular = sorted(
-        (e for e in site if e.kind == "episode" and e.season >= 1),
-        key=lambda e: (e.season, e.number),
-    )
-    meta_regular = [m for m in meta if m.season >= 1]
-    by_se = {(m.season, m.number): m for m in meta}
-    by_abs = _absolutes(meta)
-    abs_of = {id(m): a for a, m in by_abs.items()}
-    shift = (season_hint - 1) if season_hint else 0
-    season_of = {e.season: (season_map or {}).get(e.season, e.season + shift) for e in regular}
-    direct = {e.key: by_se.get((season_of[e.season], e.number)) for e in regular}
-    site_abs = _site_absolute(regular, meta_regular, season_hint)
-    absolute = {e.key: by_abs.get(site_abs[e.key]) for e in regular}
-    d_full = all(m is not None and m.season >= 1 for m in direct.values())
-    a_full = all(m is not None for m in absolute.values())
-
-    def pairs(choice: Mapping[int, MetaEpisode | None]) -> list[tuple[SiteEpisode, MetaEpisode]]:
-        return [(e, m) for e in regular if (m := choice[e.key]) is not None]
-
-    chosen: Mapping[int, MetaEpisode | None]
-    method: Method
-    base: EpisodeStatus
-    if scheme != "auto":
-        chosen, method = (direct, "direct") if scheme == "direct" else (absolute, "absolute")
-        base = "confirmed"
-        why = f"{scheme} numbering pinned by override"
-    else:
-        d_agree, a_agree = _agreement(pairs(direct)), _agreement(pairs(absolute))
-        same = all(direct[k] is absolute[k] for k in direct)
-        if d_full and (same or not a_full):
-            ok = _structure_ok(regular, meta_regular, season_of)
-            chosen, method = direct, "direct"
-            trusted = (ok or same) and (d_agree is None or d_agree >= 0.8)
-            base = "confirmed" if trusted else _by_agreement(d_agree)
-            why = "site seasons match TVDB" if ok else "site numbers exist in TVDB"
-        elif a_full and not d_full:
-            chosen, method = absolute, "absolute"
-            base = _by_agreement(a_agree)
-            why = "site numbering differs from TVDB; mapped by absolute number"
-        elif a_full and d_full:
-            if d_agree is not None and a_agree is not None and abs(d_agree - a_agree) >= 0.2:
-                chosen, method = (direct, "direct") if d_agree > a_agree else (absolute, "absolute")
-                base = _by_agreement(max(d_agree, a_agree))
-                why = "episode titles decide between direct and absolute numbering"
-            else:
-                more = len(set(season_of.values())) > len({m.season for m in meta_regular})
-                chosen, method = (absolute, "absolute") if more else (direct, "direct")
-                base = "high"
-                why = "site splits TVDB seasons" if more else "site seasons fit TVDB seasons"
-        else:
-            d_n = sum(1 for m in direct.values() if m is not None and m.season >= 1)
-            a_n = sum(1 for m in absolute.values() if m is not None)
-            chosen, method = (direct, "direct") if d_n >= a_n else (absolute, "absolute")
-            base = "high"
-            why = "partial coverage: site has episodes TVDB lacks"
-
-    out: list[EpisodeMapping] = []
-    used: set[tuple[int, int]] = set()
-    unmapped: list[SiteEpisode] = []
-    for e in regular:
-        m = chosen[e.key]
-        if m is None or m.season < 1:
-            unmapped.append(e)
-            continue
-        status: EpisodeStatus = base
-        sim = title_similarity(e.titles, m.titles)
-        if scheme == "auto" and sim is not None and sim < 60 and base != "low":
-            status = "high" if base == "confirmed" else "low"
-        used.add((m.season, m.number))
-        out.append(
-            EpisodeMapping(
-                e.key,
-                m.season,
-                m.number,
-                abs_of.get(id(m)),
-                status,
-                method,
-                why if sim is None else f"{why}; title {sim:.0f}",
-            )
-        )
-    regular_pool = [m for m in meta_regular if (m.season, m.number) not in used]
-    out += _by_title(unmapped, regular_pool, used, abs_of)
-    extras = sorted(
-        (e for e in site if e.kind != "episode" or e.season < 1),
-        key=lambda e: (e.season != 0, e.season, e.number),
-    )
-    specials_pool = [m for m in meta if m.season == 0]
-    out += _by_title(extras, specials_pool, used, abs_of, direct_fallback=by_se)
-    return sorted(out, key=lambda m: m.key)
-
-
-def _by_agreement(agree: float | None) -> EpisodeStatus:
-    if agree is None:
-        return "high"
-    return "confirmed" if agree >= 0.8 else "high" if agree >= 0.5 else "low"
-
-
-def _by_title(
-    episodes: Sequence[SiteEpisode],
-    pool: Sequence[MetaEpisode],
-    used: set[tuple[int, int]],
-    abs_of: Mapping[int, int],
-    *,
-    direct_fallback: Mapping[tuple[int, int], MetaEpisode] | None = None,
-) -> list[EpisodeMapping]:
-    out: list[EpisodeMapping] = []
-    for e in episodes:
-        scored = sorted(
-            (
-                (s, m)
-                for m in pool
-                if (m.season, m.number) not in used
-                and (s := title_similarity(e.titles, m.titles)) is not None
-            ),
-            key=lambda x: (-x[0], x[1].season, x[1].number),
-        )
-        if not scored:
-            # No titles on either side: a special keeps its number in TVDB season 0, unverified.
-            m = (direct_fallback or {}).get((0, e.number)) if e.season == 0 else None
-            if m is not None and (0, e.number) not in used and not e.titles:
-                used.add((0, e.number))
-                out.append(
-                    EpisodeMapping(
-                        e.key,
-                        0,
-                        e.number,
-                        None,
-                        "low",
-                        "direct",
-                        "special kept its number (no titles to compare)",
-                    )
-                )
-            continue
-        best, m = scored[0]
-        if best < LOW:
-            continue
-        runner = scored[1][0] if len(scored) > 1 else None
-        if runner is not None and best - runner < CONFLICT_MARGIN:
-            other = scored[1][1]
-            out.append(
-                EpisodeMapping(
-                    e.key,
-                    m.season,
-                    m.number,
-                    abs_of.get(id(m)),
-                    "conflict",
-                    "title",
-                    f"title {best:.0f} vs S{other.season:02d}E{other.number:02d} {runner:.0f}",
-                )
-            )
-            continue
-        status: EpisodeStatus = "confirmed" if best >= 100 else "high" if best >= HIGH else "low"
-        used.add((m.season, m.number))
-        out.append(
-            EpisodeMapping(
-                e.key,
-                m.season,
-                m.number,
-                abs_of.get(id(m)),
-                status,
-                "title",
-                f"episode title {best:.0f}",
-            )
-        )
-    return out
+from anibridge_like.catalog.match_titles import (
+    CONFIRMED,
+    CONFLICT_MARGIN,
+    EPISODE_AGREE,
+    EXPLICIT,
+    HIGH,
+    LOW,
+    NAME_AGREE,
+    Candidate,
+    MatchOutcome,
+    MatchStatus,
+    Query,
+    Scored,
+    classify,
+    explicit_match,
+    fold,
+    match_title,
+    normalize,
+    rank,
+    score_candidate,
+    strip_suffix,
+    title_key,
+    year_adjustment,
+)
+
+__all__ = [
+    "CONFIRMED",
+    "CONFLICT_MARGIN",
+    "EPISODE_AGREE",
+    "EXPLICIT",
+    "HIGH",
+    "LOW",
+    "NAME_AGREE",
+    "Candidate",
+    "CandidateIndex",
+    "EpisodeMapping",
+    "EpisodeStatus",
+    "MatchOutcome",
+    "MatchStatus",
+    "Method",
+    "Query",
+    "Scheme",
+    "Scored",
+    "SiteEpisode",
+    "classify",
+    "explicit_match",
+    "fold",
+    "map_episodes",
+    "match_title",
+    "normalize",
+    "rank",
+    "resolve_hint",
+    "score_candidate",
+    "strip_suffix",
+    "title_key",
+    "title_similarity",
+    "year_adjustment",
+]

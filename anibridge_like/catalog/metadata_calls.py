@@ -3,7 +3,8 @@ retried.
 
 * :meth:`MetadataCalls.pick` chooses instances by their declared capabilities (never by name).
 * Every answer goes through :class:`~anibridge_like.catalog.canonical_store.MetadataCache` (keys
-  ``search_series:<folded term>``, ``search_movie:<folded term>|<year>``, ``series:<id>``,
+  ``search_series:<folded term>``, ``search_movie:<folded term>|<year>``,
+  ``find_series:<namespace>:<id>``, ``find_movie:<namespace>:<id>``, ``series:<id>``,
   ``movie:<id>``); ``not_found`` is cached as a miss.
 * Each call runs through :class:`~anibridge_like.catalog.retry.Retrier` (the pipeline's one place
   for ``policy_for``) inside the instance's gate: at most ``canonical_concurrency`` calls at once,
@@ -27,6 +28,7 @@ from anibridge_like.catalog.retry import Retrier, stops_stage
 from anibridge_like.catalog.state import utcnow
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.metadata import (
+    IdNamespace,
     MetadataInstance,
     MetadataKind,
     MovieInfo,
@@ -63,7 +65,12 @@ class _Gate:
 def as_candidate(c: Any, kind: Literal["series", "movie"]) -> Candidate:
     """A contract candidate/info object as a matching candidate."""
     return Candidate(
-        c.id, (c.title, *c.aliases), c.year, getattr(c, "kind", kind), dict(c.external_ids)
+        c.id,
+        (c.title, *c.aliases),
+        c.year,
+        getattr(c, "kind", kind),
+        dict(c.external_ids),
+        id_lists=dict(getattr(c, "id_lists", {}) or {}),
     )
 
 
@@ -185,6 +192,27 @@ class MetadataCalls:
             )
         kind: Literal["series", "movie"] = "movie" if movie else "series"
         return [as_candidate(from_json(v), kind) for v in value or ()]
+
+    async def find(
+        self, inst: MetadataInstance, namespace: IdNamespace, value: str, *, movie: bool
+    ) -> list[Candidate]:
+        """Candidates carrying the linked id ``namespace:value`` (``[]`` when the instance cannot
+        look that namespace up)."""
+        if namespace not in inst.capabilities.lookup:
+            return []
+        what = "movie" if movie else "series"
+        key = f"find_{what}:{namespace}:{value.strip().lower()}"
+        plugin = inst.plugin
+        answer = await self._cached(
+            inst,
+            key,
+            lambda: _dump_list(
+                plugin.find_movie(namespace, value)
+                if movie
+                else plugin.find_series(namespace, value)
+            ),
+        )
+        return [as_candidate(from_json(v), "movie" if movie else "series") for v in answer or ()]
 
     async def get_series(
         self, inst: MetadataInstance, id: str, *, fresh: bool = False

@@ -121,6 +121,7 @@ async def _run(
     from anibridge_like.app import create_app
     from anibridge_like.demo.hosters import build_app as build_hosters
     from anibridge_like.demo.metadata import metadata_apps
+    from anibridge_like.demo.metadata.world import MappingWorld
 
     registry = Registry()
     demo_dir = settings.data_dir / "demo"
@@ -130,7 +131,11 @@ async def _run(
         settings.model_copy(update={"data_dir": demo_dir, "generate_api_key": True})
     )
     async with AsyncExitStack() as stack:
-        catalogs = {site: GeneratedCatalog(site, n, DEMO_SEED) for site, n in DEMO_TITLES.items()}
+        world = MappingWorld(seed=DEMO_SEED)  # titles with real catalogues' discrepancies
+        catalogs: dict[str, GeneratedCatalog] = {
+            site: world.catalog(GeneratedCatalog(site, n, DEMO_SEED))
+            for site, n in DEMO_TITLES.items()
+        }
         hosters_url = await serve_loopback(build_hosters(), stack, "hosters")
         urls: dict[str, str] = {}
         for site, cat in catalogs.items():
@@ -138,7 +143,7 @@ async def _run(
             site_app.state.hosters_url = hosters_url
             urls[site] = await serve_loopback(site_app, stack, site)
         extra: list[dict[str, Any]] = []
-        for name, service in metadata_apps(catalogs).items():
+        for name, service in metadata_apps(catalogs, world).items():
             url = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
         extra.append(demo_media_server(demo_dir / "media", catalogs))

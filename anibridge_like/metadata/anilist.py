@@ -17,6 +17,7 @@ from pydantic import Field
 from anibridge_like.metadata.http import HttpMetadataConfig, request_json
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.metadata import (
+    IdNamespace,
     MetadataCapabilities,
     MovieCandidate,
     MovieInfo,
@@ -134,4 +135,10 @@ class AniListMetadata:
         raise PluginError(ErrorCode.NOT_FOUND, "the AniList instance serves no movies")
 
     async def get_movie(self, id: str) -> MovieInfo:
+        raise PluginError(ErrorCode.NOT_FOUND, "the AniList instance serves no movies")
+
+    async def find_series(self, namespace: IdNamespace, value: str) -> list[SeriesCandidate]:
+        raise PluginError(ErrorCode.NOT_FOUND, "the AniList instance looks up no ids")
+
+    async def find_movie(self, namespace: IdNamespace, value: str) -> list[MovieCandidate]:
         raise PluginError(ErrorCode.NOT_FOUND, "the AniList instance serves no movies")

@@ -1,5 +1,9 @@
 """SkyHook: the metadata service Sonarr itself uses (TVDB data, no key).
 
+Evidence: Sonarr/Sonarr ``src/NzbDrone.Core/MetadataSource/SkyHook/SkyHookProxy.cs`` (search
+terms ``imdb:tt…``, ``tvdb:…``, ``anilist:…`` for id lookups) and ``Resource/ShowResource.cs``
+(``malIds``/``aniListIds`` are lists: all of them are kept, in order, as ``id_lists``).
+
 ``GET {base_url}/search/{lang}/?term=…`` answers a JSON list of shows; ``GET
 {base_url}/shows/{lang}/{tvdbId}`` one show with ``seasons`` and ``episodes`` (TVDB numbering:
 ``seasonNumber``, ``episodeNumber``, ``absoluteEpisodeNumber``, ``title``, ``airDate``) and
@@ -18,6 +22,7 @@ from pydantic import Field
 from anibridge_like.metadata.http import HttpMetadataConfig, request_json, year_of
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.metadata import (
+    IdNamespace,
     MetadataCapabilities,
     MetaEpisode,
     MovieCandidate,
@@ -49,6 +54,16 @@ def _external_ids(show: Mapping[str, Any]) -> dict[str, str]:
     return ids
 
 
+def _id_lists(show: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every AniList/MAL id the show lists (one per cour or season, in order)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, name in (("aniListIds", "anilist"), ("malIds", "mal")):
+        values = tuple(str(v) for v in show.get(key) or [] if isinstance(v, int))
+        if values:
+            out[name] = values
+    return out
+
+
 def _aliases(show: Mapping[str, Any]) -> tuple[str, ...]:
     raw = show.get("alternativeTitles") or show.get("alternateTitles") or []
     out: list[str] = []
@@ -73,7 +88,10 @@ class SkyHookMetadata:
     """TVDB series and episode numbering through SkyHook."""
 
     capabilities: ClassVar[MetadataCapabilities] = MetadataCapabilities(
-        namespace="tvdb", kinds=frozenset({"series", "anime"}), numbering=True
+        namespace="tvdb",
+        kinds=frozenset({"series", "anime"}),
+        numbering=True,
+        lookup=frozenset({"tvdb", "imdb", "tmdb", "anilist", "mal"}),
     )
     config_model: ClassVar[type[SkyHookConfig]] = SkyHookConfig
 
@@ -100,9 +118,19 @@ class SkyHookMetadata:
                     year=show.get("year") or year_of(show.get("firstAired")),
                     aliases=_aliases(show),
                     external_ids=_external_ids(show),
+                    id_lists=_id_lists(show),
                 )
             )
         return out
+
+    async def find_series(self, namespace: IdNamespace, value: str) -> list[SeriesCandidate]:
+        """SkyHook answers id lookups as search terms (``imdb:tt…``, ``tvdb:…``, ``anilist:…``)."""
+        if namespace not in self.capabilities.lookup:
+            raise PluginError(ErrorCode.NOT_FOUND, f"SkyHook cannot look up {namespace} ids")
+        return await self.search_series(f"{namespace}:{value.strip()}")
+
+    async def find_movie(self, namespace: IdNamespace, value: str) -> list[MovieCandidate]:
+        raise PluginError(ErrorCode.NOT_FOUND, "SkyHook has no movies")
 
     async def get_series(self, id: str) -> SeriesInfo:
         if not id.isdigit():
@@ -137,6 +165,7 @@ class SkyHookMetadata:
             year=show.get("year") or year_of(show.get("firstAired")),
             aliases=_aliases(show),
             external_ids=_external_ids(show),
+            id_lists=_id_lists(show),
             seasons=tuple(seasons),
             episodes=tuple(episodes),
         )

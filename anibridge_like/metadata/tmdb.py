@@ -1,11 +1,17 @@
 """TMDB v3 for movies (API key from the environment: seed ``api_key_env: TMDB_API_KEY``).
 
-``GET {base_url}/search/movie?query=…&year=…`` → ``{"page", "results": [{id, title,
-original_title, release_date}], "total_pages", "total_results"}``; ``GET {base_url}/movie/{id}
-?append_to_response=alternative_titles`` → the movie with ``imdb_id`` and
-``alternative_titles.titles[].title``. The key goes in the ``api_key`` query parameter (a v4
-read token, which is long and dotted, as a Bearer header). Without a key every call raises
-``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
+``GET {base_url}/search/movie?query=…&year=…&language=…`` → ``{"page", "results": [{id, title,
+original_title, release_date}], "total_pages", "total_results"}`` (``title`` translated into
+``language``: searching in the library's language — German by default — compares the site's German
+title with TMDB's German one); ``GET {base_url}/movie/{id}
+?append_to_response=alternative_titles,translations`` → the movie with
+``imdb_id``,
+``alternative_titles.titles[].title`` and ``translations.translations[].data.title`` (all kept as
+names); ``GET {base_url}/find/{imdb_id}?external_source=imdb_id`` → ``{"movie_results": […]}``.
+Evidence: TMDB's published v3 OpenAPI (developer.themoviedb.org/reference: search-movie,
+movie-details, movie-alternative-titles, movie-translations, find-by-id). The key goes in the
+``api_key`` query parameter (a v4 read token, which is long and dotted, as a Bearer header).
+Without a key every call raises ``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pydantic import Field, SecretStr
 from anibridge_like.metadata.http import HttpMetadataConfig, request_json, year_of
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.metadata import (
+    IdNamespace,
     MetadataCapabilities,
     MovieCandidate,
     MovieInfo,
@@ -34,7 +41,11 @@ class TmdbConfig(HttpMetadataConfig):
         description="TMDB API key (v3 key or v4 read token); set it with `api_key_env: VAR` in "
         "the seed. Unset: the instance reports itself not configured.",
     )
-    language: str = Field("en-US", description="TMDB `language` parameter of answers.")
+    language: str = Field(
+        "de-DE",
+        description="TMDB `language` of searches and answers: the language of the library's site "
+        "titles (the bundled sites are German), so TMDB answers with titles in that language.",
+    )
 
 
 def _movie_ids(movie: Mapping[str, Any]) -> dict[str, str]:
@@ -59,6 +70,12 @@ def _names(movie: Mapping[str, Any]) -> tuple[str, ...]:
     alt = movie.get("alternative_titles")
     if isinstance(alt, Mapping):
         names += [t.get("title") for t in alt.get("titles") or [] if isinstance(t, Mapping)]
+    translations = movie.get("translations")
+    if isinstance(translations, Mapping):
+        for t in translations.get("translations") or []:
+            data = t.get("data") if isinstance(t, Mapping) else None
+            if isinstance(data, Mapping):
+                names.append(data.get("title"))
     return tuple(
         n for n in dict.fromkeys(names) if isinstance(n, str) and n and n != movie["title"]
     )
@@ -68,7 +85,11 @@ class TmdbMetadata:
     """Movie ids (TMDB, IMDb) from TMDB."""
 
     capabilities: ClassVar[MetadataCapabilities] = MetadataCapabilities(
-        namespace="tmdb", kinds=frozenset({"movie"}), movies=True, requires_key=True
+        namespace="tmdb",
+        kinds=frozenset({"movie"}),
+        movies=True,
+        requires_key=True,
+        lookup=frozenset({"imdb"}),
     )
     config_model: ClassVar[type[TmdbConfig]] = TmdbConfig
 
@@ -105,9 +126,25 @@ class TmdbMetadata:
         if year is not None:
             params["year"] = str(year)
         answer = await self._get("/search/movie", params)
-        results = answer.get("results")
+        return self._candidates(answer.get("results"), "search")
+
+    async def find_movie(self, namespace: IdNamespace, value: str) -> list[MovieCandidate]:
+        if namespace != "imdb":
+            raise PluginError(ErrorCode.NOT_FOUND, f"TMDB finds movies by imdb id, not {namespace}")
+        imdb = value.strip() if value.strip().startswith("tt") else f"tt{value.strip()}"
+        answer = await self._get(f"/find/{imdb}", {"external_source": "imdb_id"})
+        found = self._candidates(answer.get("movie_results"), "find")
+        return [
+            MovieCandidate(c.id, c.title, c.year, c.aliases, {**c.external_ids, "imdb": imdb})
+            for c in found
+        ]
+
+    async def find_series(self, namespace: IdNamespace, value: str) -> list[SeriesCandidate]:
+        raise PluginError(ErrorCode.NOT_FOUND, "the TMDB instance serves movies only")
+
+    def _candidates(self, results: Any, what: str) -> list[MovieCandidate]:
         if not isinstance(results, list):
-            raise PluginError(ErrorCode.INVALID_DATA, "TMDB search without results")
+            raise PluginError(ErrorCode.INVALID_DATA, f"TMDB {what} without results")
         out: list[MovieCandidate] = []
         for raw in results:
             movie = _check_movie(raw)
@@ -126,7 +163,9 @@ class TmdbMetadata:
         if not id.isdigit():
             raise PluginError(ErrorCode.NOT_FOUND, f"not a TMDB id: {id!r}")
         movie = _check_movie(
-            await self._get(f"/movie/{id}", {"append_to_response": "alternative_titles"})
+            await self._get(
+                f"/movie/{id}", {"append_to_response": "alternative_titles,translations"}
+            )
         )
         return MovieInfo(
             id=str(movie["id"]),

@@ -26,6 +26,8 @@ numbering          ``get_series`` returns the canonical episode list (TVDB seaso
 aliases            the instance's answers improve matching (synonyms, start year, cross ids) and are
                    used as a *helper* before the primary search
 movies             ``search_movie`` / ``get_movie`` are implemented
+lookup             id namespaces ``find_series`` / ``find_movie`` answer for (linked ids are looked
+                   up before names are searched)
 =================  ===============================================================================
 
 An unsupported call raises ``PluginError(not_found)``; an instance that lacks required
@@ -58,6 +60,8 @@ class MetadataCapabilities:
     movies: bool = False
     requires_key: bool = False
     """The instance needs an API key; without one every call raises ``not_configured``."""
+    lookup: frozenset[IdNamespace] = frozenset()
+    """Namespaces ``find_series``/``find_movie`` look up (SkyHook: ``imdb:``/``tvdb:`` … terms)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,9 @@ class SeriesCandidate:
     external_ids: Mapping[str, str] = field(default_factory=dict)
     kind: Literal["series", "movie"] = "series"
     episode_count: int | None = None
+    id_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """All ids of a namespace where the source lists several (SkyHook: one AniList/MAL id per
+    cour or season); ``external_ids`` carries the first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,8 @@ class SeriesInfo:
     episodes: tuple[MetaEpisode, ...] = ()
     episode_count: int | None = None
     """Episode count when the source knows it without listing episodes (AniList)."""
+    id_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """As :attr:`SeriesCandidate.id_lists`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +151,14 @@ class MetadataProvider(Protocol):
         """One movie with its external ids (imdb, tmdb)."""
         ...
 
+    async def find_series(self, namespace: IdNamespace, value: str) -> list[SeriesCandidate]:
+        """Series carrying the id ``namespace:value`` (only namespaces in ``lookup``)."""
+        ...
+
+    async def find_movie(self, namespace: IdNamespace, value: str) -> list[MovieCandidate]:
+        """Movies carrying the id ``namespace:value`` (only namespaces in ``lookup``)."""
+        ...
+
 
 class MetadataFactory(Protocol):
     capabilities: ClassVar[MetadataCapabilities]
@@ -172,6 +189,8 @@ def to_json(obj: SeriesCandidate | SeriesInfo | MovieCandidate | MovieInfo) -> d
         value = getattr(obj, name)
         if name == "episodes":
             value = [[e.season, e.number, e.absolute, e.air_date, dict(e.titles)] for e in value]
+        elif name == "id_lists":
+            value = {k: list(v) for k, v in value.items()}
         elif isinstance(value, Mapping):
             value = dict(value)
         elif isinstance(value, tuple):
@@ -200,5 +219,7 @@ def from_json(data: Mapping[str, Any]) -> Any:
             value = tuple(MetaEpisode(s, n, a, d, t) for s, n, a, d, t in value)
         elif name in ("aliases", "seasons"):
             value = tuple(value)
+        elif name == "id_lists":
+            value = {k: tuple(v) for k, v in value.items()}
         kwargs[name] = value
     return cls(**kwargs)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -12,10 +12,15 @@ import aiosqlite
 import httpx
 
 from anibridge_like.demo.catalog import GeneratedCatalog
+from anibridge_like.demo.metadata.scoring import EpisodeRow, Score, SeriesRow, score
+from anibridge_like.demo.metadata.world import MappingWorld
+from anibridge_like.demo.metadata.world_catalog import WorldCatalog
 from anibridge_like.metadata.anilist import AniListConfig, AniListMetadata
 from anibridge_like.metadata.skyhook import SkyHookConfig, SkyHookMetadata
 from anibridge_like.metadata.tmdb import TmdbConfig, TmdbMetadata
 from anibridge_like.plugins.metadata import MetadataInstance
+from anibridge_like.settings import Settings
+from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
 from tests.fakes.anilist import FakeAniList
 from tests.fakes.metadata_common import FakeControl
@@ -27,9 +32,15 @@ LIBRARY_KIND = {"anime": "anime", "series": "series", "movies": "movies"}
 
 
 async def index_catalog(
-    writer: Writer, catalog: GeneratedCatalog, indices: Iterable[int] | None = None
+    writer: Writer,
+    catalog: GeneratedCatalog,
+    indices: Iterable[int] | None = None,
+    *,
+    links: bool = False,
 ) -> dict[str, int]:
-    """Write ``catalog`` (or the titles at ``indices``) into the index; returns slug → id."""
+    """Write ``catalog`` (or the titles at ``indices``) into the index; returns slug → id.
+
+    ``links``: also the IMDb id each page links (as the detail stage stores it)."""
     titles = [catalog.title(i) for i in (indices if indices is not None else range(len(catalog)))]
     site = catalog.site
 
@@ -39,8 +50,8 @@ async def index_catalog(
             (f"lib-{site}", site, LIBRARY_KIND[catalog.flavor]),
         )
         await conn.execute(
-            "INSERT OR IGNORE INTO plugin_instances(name, implementation, kind, site)"
-            " VALUES (?, ?, 'provider', ?)",
+            "INSERT OR IGNORE INTO plugin_instances(name, implementation, kind, site,"
+            " all_libraries) VALUES (?, ?, 'provider', ?, 0)",
             (site, site, site),
         )
         await conn.execute(
@@ -73,6 +84,11 @@ async def index_catalog(
                 for e in t.episodes
             ),
         )
+        if links:
+            await conn.executemany(
+                "INSERT INTO title_external_ids(title_id, namespace, value) VALUES (?, 'imdb', ?)",
+                sorted((ids[t.slug], t.imdb_id) for t in titles if t.imdb_id),
+            )
         await conn.executemany(
             "INSERT OR IGNORE INTO title_state(title_id, detail_status) VALUES (?, 'ok')",
             sorted((ids[t.slug],) for t in titles),
@@ -98,12 +114,21 @@ class Fakes:
         )
 
 
-def build_fakes(*catalogs: GeneratedCatalog) -> Fakes:
+def build_fakes(*catalogs: GeneratedCatalog, world: MappingWorld | None = None) -> Fakes:
+    """Fakes answering for ``catalogs`` (their generated titles only) and ``world``'s records."""
+    bases = [c.base if isinstance(c, WorldCatalog) else c for c in catalogs]
     return Fakes(
-        FakeSkyHook(*catalogs, control=FakeControl()),
-        FakeAniList(*[c for c in catalogs if c.flavor == "anime"], control=FakeControl()),
+        FakeSkyHook(*bases, shows=world.shows if world else (), control=FakeControl()),
+        FakeAniList(
+            *[c for c in bases if c.flavor == "anime"],
+            media=world.media if world else (),
+            control=FakeControl(),
+        ),
         FakeTmdb(
-            *[c for c in catalogs if c.flavor == "movies"], api_key="k", control=FakeControl()
+            *[c for c in bases if c.flavor == "movies"],
+            movies=world.movies if world else (),
+            api_key="k",
+            control=FakeControl(),
         ),
     )
 
@@ -134,3 +159,59 @@ async def instances(
                 ),
             )
         yield out
+
+
+@dataclass
+class WorldRun:
+    scores: dict[str, Score]
+    titles: int
+    requests: int
+
+
+WORLD_SIZES = {"aniworld": 120, "sto": 80, "megakino": 80}
+
+
+async def run_world(
+    writer: Writer,
+    readers: ReaderPool,
+    settings: Settings,
+    *,
+    seed: int = 11,
+    sizes: Mapping[str, int] = WORLD_SIZES,
+) -> WorldRun:
+    """Index generated catalogs plus a :class:`MappingWorld` (page IMDb links included), run the
+    canonical stage against the fakes and score what it serves."""
+    from anibridge_like.catalog.canonical import CanonicalStage
+
+    world = MappingWorld(seed=seed)
+    catalogs = [world.catalog(GeneratedCatalog(site, n, seed)) for site, n in sizes.items()]
+    ids: list[int] = []
+    for catalog in catalogs:
+        ids += (await index_catalog(writer, catalog, links=True)).values()
+    fakes = build_fakes(*catalogs, world=world)
+    async with instances(fakes) as metadata:
+        stage = CanonicalStage(writer=writer, readers=readers, metadata=metadata, settings=settings)
+        await stage.run(ids)
+    series = {
+        (r["site"], r["slug"]): SeriesRow(r["status"], r["tvdb_id"], r["tmdb_id"])
+        for r in await readers.fetchall(
+            "SELECT t.site, t.slug, s.status, s.tvdb_id, s.tmdb_id"
+            " FROM series_mappings s JOIN titles t ON t.id = s.title_id"
+        )
+    }
+    episodes = {
+        (r["site"], r["slug"], r["season"], r["number"]): EpisodeRow(
+            r["status"], r["tvdb_season"], r["tvdb_episode"]
+        )
+        for r in await readers.fetchall(
+            "SELECT t.site, t.slug, e.season, e.number, m.status, m.tvdb_season, m.tvdb_episode"
+            " FROM episode_mappings m JOIN episodes e ON e.id = m.episode_id"
+            " JOIN titles t ON t.id = m.title_id"
+        )
+    }
+    groups = []
+    for catalog in catalogs:
+        for t in catalog:
+            groups.append((t, world.phenomenon.get((t.site, t.slug), "generated")))
+    scores = score(groups, series, episodes, world.conflicts)
+    return WorldRun(scores, len(ids), fakes.requests)

@@ -7,7 +7,9 @@ import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from anibridge_like.metadata.tmdb import TmdbMetadata
+from anibridge_like.demo.metadata.records import Movie, Show
+from anibridge_like.metadata.skyhook import SkyHookConfig, SkyHookMetadata
+from anibridge_like.metadata.tmdb import TmdbConfig, TmdbMetadata
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.metadata import (
     MetadataCapabilities,
@@ -17,6 +19,7 @@ from anibridge_like.plugins.metadata import (
 )
 from anibridge_like.plugins.registry import Registry
 from tests.fakes.metadata_common import FakeControl, serve_loopback
+from tests.fakes.skyhook import FakeSkyHook
 from tests.fakes.tmdb import FakeTmdb
 from tests.metadata.conftest import FAKES, IMPLEMENTATIONS, MOVIES, Harness, configured
 
@@ -113,6 +116,30 @@ async def test_unsupported_calls_raise_not_found(harness: Harness) -> None:
     assert harness.control.requests == 0
 
 
+async def test_declared_lookups_find_by_linked_id_and_others_are_not_found(
+    harness: Harness,
+) -> None:
+    plugin = harness.plugin()
+    movies = harness.impl.capabilities.movies
+    lookup = harness.impl.capabilities.lookup
+    find = plugin.find_movie if movies else plugin.find_series
+    for t, id in harness.spec.truth()[:5]:
+        if "imdb" in lookup and t.imdb_id:
+            assert [c.id for c in await find("imdb", t.imdb_id)] == [id]
+            assert [c.id for c in await find("imdb", t.imdb_id[2:])] == [id]  # without "tt"
+        if "tvdb" in lookup:
+            assert [c.id for c in await find("tvdb", id)] == [id]
+    if "imdb" in lookup:
+        assert await find("imdb", "tt0000001") == []
+    sent = harness.control.requests
+    for ns in ("tvdb", "tmdb", "imdb", "anilist", "mal"):
+        if ns not in lookup:
+            with pytest.raises(PluginError) as info:
+                await find(ns, "1")
+            assert info.value.code is ErrorCode.NOT_FOUND
+    assert harness.control.requests == sent  # an undeclared lookup sends nothing
+
+
 async def test_an_empty_search_is_an_empty_list(harness: Harness) -> None:
     assert await _search(harness, "zzzz qqqq xxxx", None) == []
 
@@ -202,3 +229,55 @@ async def test_tmdb_without_a_key_is_not_configured_and_sends_nothing() -> None:
             await wrong.search_movie("Anything")
         assert info.value.code is ErrorCode.AUTH
     assert control.requests == 1
+
+
+async def test_skyhook_keeps_every_anilist_and_mal_id_of_a_show_in_order() -> None:
+    show = Show(
+        4242,
+        "Cour Show",
+        "2019-04-01",
+        mal_ids=(11, 12, 13),
+        anilist_ids=(21, 22, 23),
+        anime=True,
+    )
+    fake = FakeSkyHook(shows=[show])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.app)) as client:
+        plugin = SkyHookMetadata(SkyHookConfig(base_url="http://sky.test/v1/tvdb"), client)
+        info = await plugin.get_series("4242")
+        assert info.id_lists == {"anilist": ("21", "22", "23"), "mal": ("11", "12", "13")}
+        assert info.external_ids["anilist"] == "21"
+        assert from_json(to_json(info)) == info
+        found = await plugin.find_series("anilist", "23")
+        assert [c.id for c in found] == ["4242"] and found[0].id_lists == info.id_lists
+        assert fake.control.paths[-1].startswith("/v1/tvdb/search/")
+
+
+async def test_tmdb_answers_in_its_language_and_keeps_translations_and_alternatives() -> None:
+    movie = Movie(
+        77,
+        "The Silent Harbor",
+        "The Silent Harbor",
+        "2001-10-10",
+        "tt0000077",
+        {"de": "Der stille Hafen"},
+        (("FR", "Le port silencieux"),),
+        (2001,),
+    )
+    fake = FakeTmdb(movies=[movie], api_key="k")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.app)) as client:
+        german = TmdbMetadata(TmdbConfig(base_url="http://tmdb.test/3", api_key="k"), client)
+        english = TmdbMetadata(
+            TmdbConfig(base_url="http://tmdb.test/3", api_key="k", language="en-US"), client
+        )
+        assert [c.title for c in await german.search_movie("Der stille Hafen", 2001)] == [
+            "Der stille Hafen"
+        ]
+        assert [c.title for c in await english.search_movie("Der stille Hafen")] == [
+            "The Silent Harbor"
+        ]
+        assert await german.search_movie("Der stille Hafen", 2002) == []  # released 2001 only
+        info = await german.get_movie("77")
+        assert info.title == "Der stille Hafen"
+        assert {"The Silent Harbor", "Le port silencieux"} <= set(info.aliases)
+        found = await german.find_movie("imdb", "tt0000077")
+        assert [(c.id, c.external_ids["imdb"]) for c in found] == [("77", "tt0000077")]

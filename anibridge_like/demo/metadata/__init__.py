@@ -1,7 +1,11 @@
 """Fake metadata services (SkyHook, AniList, TMDB) built from generated catalogs.
 
 They speak the real services' request/response shapes; the test suite uses them in-process and
-on loopback, and demo mode serves them so the demo index gets canonical ids and numbering.
+on loopback, and demo mode serves them so the demo index gets canonical ids and numbering. The
+demo world adds a :class:`~anibridge_like.demo.metadata.world.MappingWorld`: site titles and
+metadata entries with the discrepancies real catalogues have (twins, one AniList id per cour,
+sequel forms, TVDB suffixes, IMDb-only pages, German movie titles, film pages, specials inside
+a run).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.metadata.anilist import FakeAniList
 from anibridge_like.demo.metadata.skyhook import FakeSkyHook
 from anibridge_like.demo.metadata.tmdb import FakeTmdb
+from anibridge_like.demo.metadata.world import MappingWorld
+from anibridge_like.demo.metadata.world_catalog import WorldCatalog
 
 DEMO_TMDB_KEY = "demo-tmdb-key"
 DEMO_TMDB_KEY_ENV = "DEMO_TMDB_API_KEY"
@@ -45,18 +51,24 @@ class FakeService:
         }
 
 
-def metadata_apps(catalogs: Mapping[str, GeneratedCatalog]) -> dict[str, FakeService]:
-    """The demo's metadata services by instance name, answering for ``catalogs``."""
+def metadata_apps(
+    catalogs: Mapping[str, GeneratedCatalog], world: MappingWorld | None = None
+) -> dict[str, FakeService]:
+    """The demo's metadata services by instance name, answering for ``catalogs`` (their
+    generated titles) and ``world``'s metadata entries."""
     os.environ.setdefault(DEMO_TMDB_KEY_ENV, DEMO_TMDB_KEY)  # read when the instance is built
-    every = list(catalogs.values())
+    every = [c.base if isinstance(c, WorldCatalog) else c for c in catalogs.values()]
     anime = [c for c in every if c.flavor == "anime"]
+    shows, media, movies = (world.shows, world.media, world.movies) if world else ([], [], [])
     return {
-        "skyhook": FakeService("skyhook", ["anime", "series"], FakeSkyHook(*every).app, "/v1/tvdb"),
-        "anilist": FakeService("anilist", ["anime"], FakeAniList(*anime).app, ""),
+        "skyhook": FakeService(
+            "skyhook", ["anime", "series"], FakeSkyHook(*every, shows=shows).app, "/v1/tvdb"
+        ),
+        "anilist": FakeService("anilist", ["anime"], FakeAniList(*anime, media=media).app, ""),
         "tmdb": FakeService(
             "tmdb",
-            ["movies"],
-            FakeTmdb(*every, api_key=DEMO_TMDB_KEY).app,
+            ["anime", "movies"],  # anime sites have film pages too
+            FakeTmdb(*every, movies=movies, api_key=DEMO_TMDB_KEY).app,
             "/3",
             {"api_key_env": DEMO_TMDB_KEY_ENV},
         ),

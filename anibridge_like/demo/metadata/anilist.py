@@ -1,14 +1,23 @@
-"""A fake AniList GraphQL endpoint built from generated anime catalogs.
+"""A fake AniList GraphQL endpoint serving :class:`~.records.Media` records.
+
+Evidence of the real service: the AniList GraphQL schema (``Page(page, perPage) { pageInfo { total }
+media(search: String, type: ANIME) }``, ``Media(id: Int, idMal: Int, type: ANIME)`` with ``id``,
+``idMal``, ``format``, ``episodes``, ``seasonYear``, ``startDate { year month day }``,
+``title { romaji english native }``, ``synonyms``; https://anilist.co/graphiql and
+docs.anilist.co), and its error shape (``{"errors": [{"message": "Not Found.", "status": 404}],
+"data": {"Media": null}}`` with HTTP 404).
 
 ``POST /`` with ``{"query", "variables"}``: a ``Page(...) { media(search: $search) }`` query
-searches, a ``Media(id: $id)`` query fetches one (``{"errors": [{"message": "Not Found.",
-"status": 404}], "data": {"Media": null}}`` with HTTP 404 when unknown). Media are the generated
-series titles with an ``anilist_id``: romaji = their first romaji alias (else the canonical name),
-english = the canonical name, synonyms = the site's own title when it differs.
+searches english, romaji and synonyms; a ``Media(id: $id)`` (or ``idMal: $idMal``) query fetches
+one. Every generated anime series with an ``anilist_id`` is a media
+(:func:`~.records.media_from_title`): romaji = its first romaji alias (else the canonical name),
+english = the canonical name, synonyms = the site's own title when it differs; a metadata world
+adds the media of later cours, films and twins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,47 +27,54 @@ from starlette.routing import Route
 
 from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle
 from anibridge_like.demo.metadata.common import FakeControl, NameSearch
+from anibridge_like.demo.metadata.records import Media, media_from_title
 
 
 def mal_id(t: GenTitle) -> int | None:
     return None if t.anilist_id is None else t.anilist_id + 100000
 
 
+def _error(message: str, status: int, data: Any = None) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "status": status}], "data": data}, status_code=status
+    )
+
+
 class FakeAniList:
-    def __init__(self, *catalogs: GeneratedCatalog, control: FakeControl | None = None) -> None:
+    def __init__(
+        self,
+        *catalogs: GeneratedCatalog,
+        media: Iterable[Media] = (),
+        control: FakeControl | None = None,
+    ) -> None:
         self.control = control or FakeControl()
-        self.media: dict[int, GenTitle] = {}
-        entries: list[tuple[str, int]] = []
+        self.media: dict[int, Media] = {}
         for catalog in catalogs:
             for t in catalog:
-                if t.anilist_id is None or t.kind != "series":
-                    continue
-                self.media[t.anilist_id] = t
-                for name in self.names(t):
-                    entries.append((name, t.anilist_id))
+                if t.anilist_id is not None and t.kind == "series":
+                    self.media[t.anilist_id] = media_from_title(t)
+        for m in media:
+            self.media[m.id] = m
+        self._mal = {m.id_mal: m.id for m in self.media.values() if m.id_mal is not None}
+        entries = [
+            (name, m.id)
+            for m in self.media.values()
+            for name in dict.fromkeys((m.english, m.romaji, *m.synonyms))
+        ]
         self._search = NameSearch(entries)
         self.app = self.control.wrap(Starlette(routes=[Route("/", self.graphql, methods=["POST"])]))
 
     @staticmethod
-    def names(t: GenTitle) -> list[str]:
-        romaji = next((a for a in t.aliases if a != t.canonical_title), t.canonical_title)
-        out = [t.canonical_title, romaji]
-        if t.title != t.canonical_title:
-            out.append(t.title)
-        return list(dict.fromkeys(out))
-
-    def media_json(self, t: GenTitle) -> dict[str, Any]:
-        names = self.names(t)
-        romaji = names[1] if len(names) > 1 and names[1] != t.title else t.canonical_title
+    def media_json(m: Media) -> dict[str, Any]:
         return {
-            "id": t.anilist_id,
-            "idMal": mal_id(t),
-            "format": "TV",
-            "episodes": sum(1 for e in t.episodes if e.kind == "episode"),
-            "seasonYear": t.year,
-            "startDate": {"year": t.year, "month": 4, "day": 1},
-            "title": {"romaji": romaji, "english": t.canonical_title, "native": None},
-            "synonyms": [t.title] if t.title != t.canonical_title else [],
+            "id": m.id,
+            "idMal": m.id_mal,
+            "format": m.format,
+            "episodes": m.episodes,
+            "seasonYear": m.year,
+            "startDate": {"year": m.year, "month": 4, "day": 1},
+            "title": {"romaji": m.romaji, "english": m.english, "native": None},
+            "synonyms": list(m.synonyms),
         }
 
     async def graphql(self, request: Request) -> JSONResponse:
@@ -67,10 +83,7 @@ class FakeAniList:
             query = body["query"]
             variables = body.get("variables") or {}
         except (ValueError, KeyError, TypeError):
-            return JSONResponse(
-                {"errors": [{"message": "Invalid query", "status": 400}], "data": None},
-                status_code=400,
-            )
+            return _error("Invalid query", 400)
         if "Page(" in query and "media(" in query:
             per_page = int(variables.get("perPage") or 10)
             ids = self._search.search(str(variables.get("search") or ""), limit=per_page)
@@ -79,14 +92,11 @@ class FakeAniList:
                 {"data": {"Page": {"pageInfo": {"total": len(media)}, "media": media}}}
             )
         if "Media(" in query:
-            t = self.media.get(int(variables.get("id") or 0))
-            if t is None:
-                return JSONResponse(
-                    {"errors": [{"message": "Not Found.", "status": 404}], "data": {"Media": None}},
-                    status_code=404,
-                )
-            return JSONResponse({"data": {"Media": self.media_json(t)}})
-        return JSONResponse(
-            {"errors": [{"message": "Unsupported query", "status": 400}], "data": None},
-            status_code=400,
-        )
+            key = int(variables.get("id") or 0)
+            if variables.get("idMal") is not None:
+                key = self._mal.get(int(variables["idMal"]), 0)
+            m = self.media.get(key)
+            if m is None:
+                return _error("Not Found.", 404, {"Media": None})
+            return JSONResponse({"data": {"Media": self.media_json(m)}})
+        return _error("Unsupported query", 400)

@@ -1,15 +1,25 @@
-"""A fake SkyHook (Sonarr's TVDB metadata service) built from generated catalogs.
+"""A fake SkyHook (Sonarr's TVDB metadata service) serving :class:`~.records.Show` records.
 
-``GET /v1/tvdb/search/{lang}/?term=…`` → JSON list of shows (no episodes);
-``GET /v1/tvdb/shows/{lang}/{tvdbId}`` → one show with ``seasons`` and ``episodes`` in TVDB
-numbering (absolute numbers on regular episodes, specials and the films TVDB has in season 0),
-404 for an unknown id. Every generated series title with a ``tvdb_id`` is a show named by its
-``canonical_title``; its alternative titles are its romaji aliases and, for even ids, the site's
-own (German) title.
+Evidence of the real service: Sonarr/Sonarr ``src/NzbDrone.Core/MetadataSource/SkyHook/
+SkyHookProxy.cs`` (``GET …/search?term=<lower-cased term>``, ``GET …/shows/{tvdbId}``, 404 for an
+unknown show, id lookups sent as search terms: ``SearchForNewSeriesByImdbId`` sends
+``imdb:tt…``, ``SearchForNewSeriesByAniListId`` ``anilist:<id>``, and ``tvdb:<id>`` is answered
+with that one show) and its resource classes ``Resource/ShowResource.cs`` (``tvdbId``, ``title``,
+``firstAired``, ``imdbId``, ``tmdbId``, ``malIds`` and ``aniListIds`` as **lists** — one id per
+AniList/MAL entry, i.e. per cour or season —, ``alternativeTitles[].title``, ``seasons``,
+``episodes``) and ``Resource/EpisodeResource.cs`` (``seasonNumber``, ``episodeNumber``,
+``absoluteEpisodeNumber``, ``title``, ``airDate``).
+
+``GET /v1/tvdb/search/{lang}/?term=…`` → JSON list of shows (no episodes): a name search, or
+``tvdb:``/``imdb:``/``tmdb:``/``anilist:``/``mal:`` followed by an id for an id lookup;
+``GET /v1/tvdb/shows/{lang}/{tvdbId}`` → one show with ``seasons`` and ``episodes`` (titles in
+``lang`` where the record has them, else English). Every generated series title with a
+``tvdb_id`` is a show (:func:`~.records.show_from_title`); a metadata world adds more shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,37 +27,41 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from anibridge_like.demo.catalog import GeneratedCatalog, GenTitle
+from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.metadata.common import FakeControl, NameSearch
+from anibridge_like.demo.metadata.records import Show, show_from_title
 from anibridge_like.demo.names import slugify
 
-
-def alternative_titles(t: GenTitle) -> list[str]:
-    out = [a for a in t.aliases if a != t.canonical_title]
-    if t.tvdb_id is not None and t.tvdb_id % 2 == 0 and t.title != t.canonical_title:
-        out.append(t.title)
-    elif t.title in out:
-        out.remove(t.title)
-    return list(dict.fromkeys(out))
-
-
-def first_aired(t: GenTitle) -> str:
-    key = t.tvdb_id or t.index
-    return f"{t.year}-{1 + key % 12:02d}-{1 + key % 28:02d}"
+_ID_TERMS = ("tvdb", "imdb", "tmdb", "anilist", "mal")
 
 
 class FakeSkyHook:
-    def __init__(self, *catalogs: GeneratedCatalog, control: FakeControl | None = None) -> None:
+    def __init__(
+        self,
+        *catalogs: GeneratedCatalog,
+        shows: Iterable[Show] = (),
+        control: FakeControl | None = None,
+    ) -> None:
         self.control = control or FakeControl()
-        self.shows: dict[int, GenTitle] = {}
-        entries: list[tuple[str, int]] = []
+        self.shows: dict[int, Show] = {}
         for catalog in catalogs:
             for t in catalog:
-                if t.tvdb_id is None or t.kind != "series":
-                    continue
-                self.shows[t.tvdb_id] = t
-                for name in (t.canonical_title, *alternative_titles(t)):
-                    entries.append((name, t.tvdb_id))
+                if t.tvdb_id is not None and t.kind == "series":
+                    self.shows[t.tvdb_id] = show_from_title(t)
+        for show in shows:
+            self.shows[show.tvdb_id] = show
+        self._by_id: dict[tuple[str, str], list[int]] = {}
+        entries: list[tuple[str, int]] = []
+        for show in self.shows.values():
+            for name in (show.title, *show.alternative_titles):
+                entries.append((name, show.tvdb_id))
+            ids = [("tvdb", str(show.tvdb_id))]
+            ids += [("imdb", show.imdb_id)] if show.imdb_id else []
+            ids += [("tmdb", str(show.tmdb_id))] if show.tmdb_id else []
+            ids += [("anilist", str(a)) for a in show.anilist_ids]
+            ids += [("mal", str(m)) for m in show.mal_ids]
+            for key in ids:
+                self._by_id.setdefault(key, []).append(show.tvdb_id)
         self._search = NameSearch(entries)
         inner = Starlette(
             routes=[
@@ -57,61 +71,68 @@ class FakeSkyHook:
         )
         self.app = self.control.wrap(inner)
 
-    def show_json(self, t: GenTitle, lang: str, *, episodes: bool) -> dict[str, Any]:
-        assert t.tvdb_id is not None
-        tv = [e for e in t.episodes if e.tvdb_season is not None and e.tvdb_episode is not None]
+    def show_json(self, show: Show, lang: str, *, episodes: bool) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "tvdbId": t.tvdb_id,
-            "title": t.canonical_title,
-            "overview": f"Overview of {t.canonical_title}.",
-            "slug": slugify(t.canonical_title),
-            "originalCountry": "jpn" if t.anilist_id else "usa",
-            "originalLanguage": "jpn" if t.anilist_id else "eng",
-            "firstAired": first_aired(t),
+            "tvdbId": show.tvdb_id,
+            "title": show.title,
+            "overview": f"Overview of {show.title}.",
+            "slug": slugify(show.title),
+            "originalCountry": "jpn" if show.anime else "usa",
+            "originalLanguage": "jpn" if show.anime else "eng",
+            "firstAired": show.first_aired,
             "tvMazeId": None,
-            "tmdbId": t.tmdb_id,
-            "imdbId": t.imdb_id,
-            "malIds": [t.anilist_id + 100000] if t.anilist_id else [],
-            "aniListIds": [t.anilist_id] if t.anilist_id else [],
+            "tmdbId": show.tmdb_id,
+            "imdbId": show.imdb_id,
+            "malIds": list(show.mal_ids),
+            "aniListIds": list(show.anilist_ids),
             "status": "Ended",
-            "runtime": 24 if t.anilist_id else 45,
+            "runtime": 24 if show.anime else 45,
             "network": "Fake TV",
-            "genres": ["Anime"] if t.anilist_id else ["Drama"],
-            "alternativeTitles": [{"title": a} for a in alternative_titles(t)],
+            "genres": ["Anime"] if show.anime else ["Drama"],
+            "alternativeTitles": [{"title": a} for a in show.alternative_titles],
             "actors": [],
             "images": [],
             "seasons": [
-                {"seasonNumber": s, "images": []}
-                for s in sorted({e.tvdb_season for e in tv if e.tvdb_season is not None})
+                {"seasonNumber": s, "images": []} for s in sorted({e.season for e in show.episodes})
             ],
         }
         if episodes:
+            local = show.titles_by_lang.get(lang) or ()
             data["episodes"] = [
                 {
-                    "tvdbShowId": t.tvdb_id,
-                    "tvdbId": t.tvdb_id * 1000 + k,
-                    "seasonNumber": e.tvdb_season,
-                    "episodeNumber": e.tvdb_episode,
-                    "absoluteEpisodeNumber": e.absolute if e.kind == "episode" else None,
-                    "title": e.titles.get(lang) or e.titles.get("en"),
-                    "airDate": first_aired(t),
+                    "tvdbShowId": show.tvdb_id,
+                    "tvdbId": show.tvdb_id * 1000 + k,
+                    "seasonNumber": e.season,
+                    "episodeNumber": e.number,
+                    "absoluteEpisodeNumber": e.absolute,
+                    "title": (local[k] if k < len(local) else None) or e.title,
+                    "airDate": e.air_date,
                     "runtime": 24,
                 }
-                for k, e in enumerate(tv)
+                for k, e in enumerate(show.episodes)
             ]
         return data
 
+    def lookup(self, term: str) -> list[int] | None:
+        """Ids an ``ns:value`` term names (``None``: not an id term)."""
+        ns, sep, value = term.partition(":")
+        if not sep or ns not in _ID_TERMS or not value.strip():
+            return None
+        value = value.strip()
+        if ns == "imdb" and not value.startswith("tt"):
+            value = f"tt{value}"
+        return list(self._by_id.get((ns, value), []))
+
     async def search(self, request: Request) -> JSONResponse:
-        term = request.query_params.get("term", "")
+        term = request.query_params.get("term", "").strip().lower()
         lang = request.path_params["lang"]
-        if term.startswith("tvdb:") and term[5:].isdigit():
-            ids = [int(term[5:])] if int(term[5:]) in self.shows else []
-        else:
-            ids = self._search.search(term) if term.strip() else []
+        ids = self.lookup(term)
+        if ids is None:
+            ids = self._search.search(term) if term else []
         return JSONResponse([self.show_json(self.shows[i], lang, episodes=False) for i in ids])
 
     async def show(self, request: Request) -> JSONResponse:
-        t = self.shows.get(request.path_params["tvdb_id"])
-        if t is None:
+        show = self.shows.get(request.path_params["tvdb_id"])
+        if show is None:
             return JSONResponse({"message": "NotFound"}, status_code=404)
-        return JSONResponse(self.show_json(t, request.path_params["lang"], episodes=True))
+        return JSONResponse(self.show_json(show, request.path_params["lang"], episodes=True))
