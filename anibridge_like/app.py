@@ -45,6 +45,7 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.api.openapi import routes as openapi_routes
+    from anibridge_like.api.works import routes as work_routes
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
@@ -57,6 +58,7 @@ def _routes() -> list[BaseRoute]:
         *job_routes,
         *mapping_routes,
         *openapi_routes,
+        *work_routes,
         *torznab_routes,
         *gap_routes,
         *download_routes,

@@ -88,6 +88,7 @@ from anibridge_like.plugins.metadata import MetadataInstance, MetadataKind
 from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.writer import Writer
+from anibridge_like.works.values import movie_values, series_work, work_key
 
 log = structlog.get_logger(__name__).bind(stage="canonical")
 
@@ -293,7 +294,7 @@ class CanonicalStage:
         if missing_regulars(t, mappings):  # the cached series may predate new episodes
             info = await self._calls.get_series(primary, best.id, fresh=True) or info
             mappings = map_episodes(t.episodes, info.episodes, season_hint=hint, year=t.year)
-        return title_outcome(
+        done = title_outcome(
             t,
             outcome.status,
             outcome.score,
@@ -304,6 +305,8 @@ class CanonicalStage:
             info.year,
             episodes=mappings,
         )
+        done.work = series_work(info, primary.capabilities.namespace, {**info.external_ids, **ids})
+        return done
 
     async def _film_page(self, t: TitleRow) -> TitleOutcome:
         """A film page of an anime site: named in a film form (``X – The Movie: Y``) it is first
@@ -332,14 +335,21 @@ class CanonicalStage:
             return title_outcome(t, outcome.status, outcome.score, primary.name, outcome.reason)
         ids = {**best.external_ids, primary.capabilities.namespace: best.id}
         title, year = best.names[0], best.year
+        work: tuple[str, str, dict[str, Any]] | None = None
         if outcome.status in ("confirmed", "high", "low"):
             info = await self._calls.get_movie(primary, best.id)
             if info is not None:
                 ids = {**info.external_ids, **ids}
                 title, year = info.title, info.year
-        return title_outcome(
+                key = work_key(ids, "movie")
+                namespace = primary.capabilities.namespace
+                if key is not None and outcome.status != "low":
+                    work = (key, "movie", movie_values(info, namespace, ids))
+        done = title_outcome(
             t, outcome.status, outcome.score, primary.name, outcome.reason, ids, title, year
         )
+        done.work = work
+        return done
 
     async def _pinned(self, t: TitleRow, category: MetadataKind) -> TitleOutcome:
         o = t.override
@@ -353,7 +363,10 @@ class CanonicalStage:
             if movie is None:
                 return TitleOutcome(t, "pinned")
             fill = pinned_fill_values(movie.title, movie.year, movie.external_ids)
-            return TitleOutcome(t, "pinned", pinned_fill=fill)
+            ids = {**movie.external_ids, "tmdb": str(o.tmdb_id)}
+            key = work_key(ids, "movie")
+            work = None if key is None else (key, "movie", movie_values(movie, "tmdb", ids))
+            return TitleOutcome(t, "pinned", pinned_fill=fill, work=work)
         numbering = self._calls.pick(category, "numbering")
         primary = next((i for i in numbering if i.capabilities.namespace == "tvdb"), None)
         if o.tvdb_id is None or primary is None:
@@ -371,7 +384,10 @@ class CanonicalStage:
             )
         fill = pinned_fill_values(info.title, info.year, info.external_ids)
         served = [m for m in mappings if m.status != "low"]  # never number a release by a guess
-        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served)
+        work = series_work(
+            info, primary.capabilities.namespace, {**info.external_ids, "tvdb": str(o.tvdb_id)}
+        )
+        return TitleOutcome(t, "pinned", pinned_fill=fill, episodes=served, work=work)
 
 
 def _films_only(t: TitleRow) -> bool:

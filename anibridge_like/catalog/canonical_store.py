@@ -23,6 +23,7 @@ from anibridge_like.catalog.overrides import MappingOverride, override_from_row,
 from anibridge_like.catalog.state import iso
 from anibridge_like.libraries.scope import scope_sql
 from anibridge_like.storage.database import ReaderPool
+from anibridge_like.works.store import fill_works
 
 OutcomeKind = Literal["mapped", "unmatched", "conflict", "failed", "pinned", "unconfigured"]
 
@@ -60,6 +61,9 @@ class TitleOutcome:
     """Replacement episode mappings (``None`` = keep the existing ones)."""
     error: str | None = None
     retry_at: datetime | None = None
+    work: tuple[str, str, dict[str, Any]] | None = None
+    """``(key, kind, values)`` of the canonical work the answers describe
+    (:func:`anibridge_like.works.store.fill_works`)."""
 
 
 _JSON_IDS = "(SELECT value FROM json_each(?))"
@@ -251,6 +255,9 @@ async def persist_batch(
     series = [(o.title.id, *o.series, stamp, o.title.id) for o in ordered if o.series]
     if series:
         await conn.executemany(_SERIES_UPSERT, series)
+    works = [o.work for o in ordered if o.work is not None]
+    if works:
+        await fill_works(conn, works, stamp)
     fills = [(*o.pinned_fill, o.title.id) for o in ordered if o.pinned_fill is not None]
     if fills:
         await conn.executemany(_PINNED_FILL, fills)

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
+from anibridge_like.demo.metadata_jobs import control_lines, with_metadata_jobs
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.logging import QUIET
 from anibridge_like.plugins.registry import Registry
@@ -80,12 +81,22 @@ def demo_seed(
     urls: dict[str, str], registry: Registry, extra_plugins: list[dict[str, Any]]
 ) -> Seed:
     data = {
-        "libraries": with_media_jobs(
-            [
-                {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
-                {"slug": "series", "kind": "series", "languages": ["de_dub", "en_dub", "de_sub"]},
-                {"slug": "movies", "kind": "movies", "languages": ["de_dub", "en_dub", "de_sub"]},
-            ]
+        "libraries": with_metadata_jobs(
+            with_media_jobs(
+                [
+                    {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
+                    {
+                        "slug": "series",
+                        "kind": "series",
+                        "languages": ["de_dub", "en_dub", "de_sub"],
+                    },
+                    {
+                        "slug": "movies",
+                        "kind": "movies",
+                        "languages": ["de_dub", "en_dub", "de_sub"],
+                    },
+                ]
+            )
         ),
         "plugins": [
             {
@@ -143,8 +154,9 @@ async def _run(
             site_app.state.hosters_url = hosters_url
             urls[site] = await serve_loopback(site_app, stack, site)
         extra: list[dict[str, Any]] = []
+        metadata_urls: dict[str, str] = {}
         for name, service in metadata_apps(catalogs, world).items():
-            url = await serve_loopback(service.app, stack, name)
+            url = metadata_urls[name] = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
         extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
@@ -172,6 +184,7 @@ async def _run(
             f"  host {address.hostname}, port {address.port}, no username/password",
             f"  files land in {demo_settings.resolved_download_dir}/<category>/ "
             f"(category {DEMO_STRM_CATEGORY!r} gets .strm files)",
+            *control_lines(base, metadata_urls["skyhook"]),
         ]
         server = DaemonServer.for_app(
             app, settings.host, settings.port, on_started=lambda: announce(lines)

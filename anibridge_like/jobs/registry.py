@@ -18,6 +18,7 @@ JOB_TYPES: dict[str, str] = {
     "catalog_refresh": "anibridge_like.catalog.refresh_jobs:CatalogRefreshJob",
     "library_refresh": "anibridge_like.catalog.refresh_jobs:LibraryRefreshJob",
     "media_scan": "anibridge_like.mediaservers.scan_job:MediaScanJob",
+    "metadata_refresh": "anibridge_like.works.refresh_job:MetadataRefreshJob",
 }
 
 INSTANCE_JOB_TYPES = frozenset({"catalog_refresh"})

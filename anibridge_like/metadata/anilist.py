@@ -3,7 +3,10 @@ episode counts. A helper for matching anime; it has no TVDB numbering.
 
 ``POST {base_url}`` with ``{"query": …, "variables": …}``; answers ``{"data": …}`` or
 ``{"errors": [{"message", "status"}], "data": null}`` (HTTP 404 for an unknown id, 429 with
-``Retry-After`` when rate limited).
+``Retry-After`` when rate limited). ``get_series`` also asks the media's ``status``
+(FINISHED, RELEASING, NOT_YET_RELEASED, CANCELLED, HIATUS), ``endDate``, ``description``,
+``genres``, ``averageScore`` (0–100), ``coverImage { extraLarge large }`` and ``bannerImage``
+(the AniList schema's ``Media`` type, https://anilist.co/graphiql) for canonical works.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from anibridge_like.plugins.metadata import (
     MovieInfo,
     SeriesCandidate,
     SeriesInfo,
+    WorkDetails,
+    WorkStatus,
 )
 
 _FIELDS = (
@@ -33,7 +38,48 @@ SEARCH_QUERY = (
     "query ($search: String, $perPage: Int) { Page(page: 1, perPage: $perPage) {"
     " pageInfo { total } media(search: $search, type: ANIME) { " + _FIELDS + " } } }"
 )
-MEDIA_QUERY = "query ($id: Int) { Media(id: $id, type: ANIME) { " + _FIELDS + " } }"
+_DETAILS = (
+    " status endDate { year month day } description(asHtml: false) genres averageScore"
+    " coverImage { extraLarge large } bannerImage"
+)
+MEDIA_QUERY = "query ($id: Int) { Media(id: $id, type: ANIME) { " + _FIELDS + _DETAILS + " } }"
+_STATUS: dict[str, WorkStatus] = {
+    "FINISHED": "ended",
+    "CANCELLED": "ended",
+    "RELEASING": "continuing",
+    "HIATUS": "continuing",
+    "NOT_YET_RELEASED": "upcoming",
+}
+
+
+def _date(value: Any) -> str | None:
+    if not isinstance(value, Mapping) or not isinstance(value.get("year"), int):
+        return None
+    month, day = value.get("month"), value.get("day")
+    if isinstance(month, int) and isinstance(day, int):
+        return f"{value['year']:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def _details(media: Mapping[str, Any]) -> WorkDetails:
+    raw_status, score = media.get("status"), media.get("averageScore")
+    cover = media.get("coverImage") if isinstance(media.get("coverImage"), Mapping) else {}
+    artwork = {}
+    poster = (cover or {}).get("extraLarge") or (cover or {}).get("large")
+    if isinstance(poster, str) and poster:
+        artwork["poster"] = poster
+    if isinstance(media.get("bannerImage"), str) and media["bannerImage"]:
+        artwork["fanart"] = media["bannerImage"]
+    text = media.get("description")
+    return WorkDetails(
+        status=_STATUS.get(raw_status) if isinstance(raw_status, str) else None,
+        first_aired=_date(media.get("startDate")),
+        last_aired=_date(media.get("endDate")),
+        overview=text if isinstance(text, str) and text else None,
+        genres=tuple(g for g in media.get("genres") or [] if isinstance(g, str) and g),
+        rating=score / 10 if isinstance(score, int | float) and score > 0 else None,
+        artwork=artwork,
+    )
 
 
 class AniListConfig(HttpMetadataConfig):
@@ -127,6 +173,7 @@ class AniListMetadata:
             aliases=cand.aliases,
             external_ids=cand.external_ids,
             episode_count=cand.episode_count,
+            details=_details(media),
         )
 
     async def search_movie(

@@ -7,7 +7,10 @@ terms ``imdb:tt…``, ``tvdb:…``, ``anilist:…`` for id lookups) and ``Resour
 ``GET {base_url}/search/{lang}/?term=…`` answers a JSON list of shows; ``GET
 {base_url}/shows/{lang}/{tvdbId}`` one show with ``seasons`` and ``episodes`` (TVDB numbering:
 ``seasonNumber``, ``episodeNumber``, ``absoluteEpisodeNumber``, ``title``, ``airDate``) and
-cross ids (``imdbId``, ``tmdbId``, ``malIds``, ``aniListIds``).
+cross ids (``imdbId``, ``tmdbId``, ``malIds``, ``aniListIds``); the show's descriptive fields
+(``ShowResource.cs``: ``status``, ``firstAired``, ``lastAired``, ``overview``, ``runtime``,
+``genres``, ``rating {count, value}``, ``images [{coverType, url}]`` — ``ImageResource.cs``,
+``RatingResource.cs``) become :class:`~anibridge_like.plugins.metadata.WorkDetails`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ from anibridge_like.plugins.metadata import (
     MovieInfo,
     SeriesCandidate,
     SeriesInfo,
+    WorkDetails,
+    WorkStatus,
 )
+
+_STATUS: dict[str, WorkStatus] = {
+    "continuing": "continuing",
+    "ended": "ended",
+    "upcoming": "upcoming",
+}
 
 
 class SkyHookConfig(HttpMetadataConfig):
@@ -72,6 +83,37 @@ def _aliases(show: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(title, str) and title and title not in out:
             out.append(title)
     return tuple(out)
+
+
+def _details(show: Mapping[str, Any]) -> WorkDetails:
+    """Descriptive fields of a show (absent or mistyped ones are simply not provided)."""
+    raw_status = show.get("status")
+    raw_rating = show.get("rating")
+    rating: Mapping[str, Any] = raw_rating if isinstance(raw_rating, Mapping) else {}
+    value, count = rating.get("value"), rating.get("count")
+    artwork: dict[str, str] = {}
+    for image in show.get("images") or []:
+        if not isinstance(image, Mapping):
+            continue
+        kind, url = image.get("coverType"), image.get("url")
+        if isinstance(kind, str) and isinstance(url, str) and url:
+            artwork.setdefault(kind.lower(), url)
+    genres = tuple(g for g in show.get("genres") or [] if isinstance(g, str) and g)
+
+    def text(key: str) -> str | None:
+        v = show.get(key)
+        return v if isinstance(v, str) and v else None
+
+    return WorkDetails(
+        status=_STATUS.get(raw_status.lower()) if isinstance(raw_status, str) else None,
+        first_aired=text("firstAired"),
+        last_aired=text("lastAired"),
+        overview=text("overview"),
+        genres=genres,
+        rating=float(value) if isinstance(value, int | float) and value > 0 else None,
+        rating_votes=count if isinstance(count, int) and count > 0 else None,
+        artwork=artwork,
+    )
 
 
 def _check_show(show: Any, url: str) -> Mapping[str, Any]:
@@ -145,6 +187,7 @@ class SkyHookMetadata:
             if not isinstance(season, int) or not isinstance(number, int):
                 raise PluginError(ErrorCode.INVALID_DATA, f"{url}: episode without numbering")
             title = ep.get("title")
+            runtime = ep.get("runtime", show.get("runtime"))
             episodes.append(
                 MetaEpisode(
                     season=season,
@@ -152,6 +195,7 @@ class SkyHookMetadata:
                     absolute=ep.get("absoluteEpisodeNumber"),
                     air_date=ep.get("airDate"),
                     titles={self.config.language: title} if isinstance(title, str) else {},
+                    runtime=runtime if isinstance(runtime, int) and runtime > 0 else None,
                 )
             )
         episodes.sort(key=lambda e: (e.season, e.number))
@@ -168,6 +212,7 @@ class SkyHookMetadata:
             id_lists=_id_lists(show),
             seasons=tuple(seasons),
             episodes=tuple(episodes),
+            details=_details(show),
         )
 
     async def search_movie(

@@ -12,6 +12,10 @@ Evidence: TMDB's published v3 OpenAPI (developer.themoviedb.org/reference: searc
 movie-details, movie-alternative-titles, movie-translations, find-by-id). The key goes in the
 ``api_key`` query parameter (a v4 read token, which is long and dotted, as a Bearer header).
 Without a key every call raises ``not_configured``; TMDB's 401 (``status_code`` 7) is ``auth``.
+Movie details' ``status`` (Released, Planned, In Production …), ``release_date``, ``overview``,
+``genres[].name``, ``vote_average``/``vote_count``, ``poster_path`` and ``backdrop_path`` (joined
+to the image base ``https://image.tmdb.org/t/p/original``, TMDB's configuration endpoint) become
+:class:`~anibridge_like.plugins.metadata.WorkDetails`.
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ from anibridge_like.plugins.metadata import (
     MovieInfo,
     SeriesCandidate,
     SeriesInfo,
+    WorkDetails,
+    WorkStatus,
 )
+
+IMAGE_BASE = "https://image.tmdb.org/t/p/original"
+_UPCOMING = frozenset({"rumored", "planned", "in production", "post production"})
 
 
 class TmdbConfig(HttpMetadataConfig):
@@ -53,6 +62,35 @@ def _movie_ids(movie: Mapping[str, Any]) -> dict[str, str]:
     if isinstance(movie.get("imdb_id"), str) and movie["imdb_id"]:
         ids["imdb"] = movie["imdb_id"]
     return ids
+
+
+def _details(movie: Mapping[str, Any]) -> WorkDetails:
+    raw = movie.get("status")
+    status: WorkStatus | None = None
+    if isinstance(raw, str) and raw.strip():
+        status = "ended" if raw.lower() == "released" else "upcoming"
+        status = status if raw.lower() in _UPCOMING | {"released"} else None
+    genres = tuple(
+        g["name"]
+        for g in movie.get("genres") or []
+        if isinstance(g, Mapping) and isinstance(g.get("name"), str)
+    )
+    votes, average = movie.get("vote_count"), movie.get("vote_average")
+    artwork = {
+        kind: IMAGE_BASE + path
+        for kind, key in (("poster", "poster_path"), ("fanart", "backdrop_path"))
+        if isinstance(path := movie.get(key), str) and path.startswith("/")
+    }
+    release, overview = movie.get("release_date"), movie.get("overview")
+    return WorkDetails(
+        status=status,
+        first_aired=release if isinstance(release, str) and release else None,
+        overview=overview if isinstance(overview, str) and overview else None,
+        genres=genres,
+        rating=float(average) if isinstance(average, int | float) and votes else None,
+        rating_votes=votes if isinstance(votes, int) and votes > 0 else None,
+        artwork=artwork,
+    )
 
 
 def _check_movie(movie: Any) -> Mapping[str, Any]:
@@ -173,6 +211,7 @@ class TmdbMetadata:
             year=year_of(movie.get("release_date")),
             aliases=_names(movie),
             external_ids=_movie_ids(movie),
+            details=_details(movie),
         )
 
     async def search_series(

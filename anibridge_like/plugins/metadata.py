@@ -90,6 +90,30 @@ class MetaEpisode:
     air_date: str | None = None
     titles: Mapping[str, str] = field(default_factory=dict)
     """Episode titles keyed by ISO 639-1 language."""
+    runtime: int | None = None
+    """Minutes, where the source lists it."""
+
+
+WorkStatus = Literal["continuing", "ended", "upcoming"]
+"""A canonical work's airing status (the three values Sonarr maps SkyHook's onto)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDetails:
+    """Descriptive metadata of a series or movie, where the source carries it (canonical works,
+    :mod:`anibridge_like.works`). Every field is optional: ``None``/empty = not provided."""
+
+    status: WorkStatus | None = None
+    first_aired: str | None = None
+    """ISO date (a movie's release date)."""
+    last_aired: str | None = None
+    overview: str | None = None
+    genres: tuple[str, ...] = ()
+    rating: float | None = None
+    """0-10."""
+    rating_votes: int | None = None
+    artwork: Mapping[str, str] = field(default_factory=dict)
+    """Image URL by type: ``poster``, ``fanart``, ``banner``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +129,7 @@ class SeriesInfo:
     """Episode count when the source knows it without listing episodes (AniList)."""
     id_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """As :attr:`SeriesCandidate.id_lists`."""
+    details: WorkDetails = field(default_factory=WorkDetails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +148,7 @@ class MovieInfo:
     year: int | None = None
     aliases: tuple[str, ...] = ()
     external_ids: Mapping[str, str] = field(default_factory=dict)
+    details: WorkDetails = field(default_factory=WorkDetails)
 
 
 @runtime_checkable
@@ -188,7 +214,16 @@ def to_json(obj: SeriesCandidate | SeriesInfo | MovieCandidate | MovieInfo) -> d
     for name in obj.__dataclass_fields__:
         value = getattr(obj, name)
         if name == "episodes":
-            value = [[e.season, e.number, e.absolute, e.air_date, dict(e.titles)] for e in value]
+            value = [
+                [e.season, e.number, e.absolute, e.air_date, dict(e.titles), e.runtime]
+                for e in value
+            ]
+        elif name == "details":
+            value = {
+                **{k: getattr(value, k) for k in value.__dataclass_fields__},
+                "genres": list(value.genres),
+                "artwork": dict(value.artwork),
+            }
         elif name == "id_lists":
             value = {k: list(v) for k, v in value.items()}
         elif isinstance(value, Mapping):
@@ -216,7 +251,9 @@ def from_json(data: Mapping[str, Any]) -> Any:
             continue
         value = data[name]
         if name == "episodes":
-            value = tuple(MetaEpisode(s, n, a, d, t) for s, n, a, d, t in value)
+            value = tuple(MetaEpisode(*e) for e in value)  # 5 items in answers cached before
+        elif name == "details":
+            value = WorkDetails(**{**value, "genres": tuple(value.get("genres") or ())})
         elif name in ("aliases", "seasons"):
             value = tuple(value)
         elif name == "id_lists":

@@ -3,7 +3,10 @@
 Evidence of the real service: the AniList GraphQL schema (``Page(page, perPage) { pageInfo { total }
 media(search: String, type: ANIME) }``, ``Media(id: Int, idMal: Int, type: ANIME)`` with ``id``,
 ``idMal``, ``format``, ``episodes``, ``seasonYear``, ``startDate { year month day }``,
-``title { romaji english native }``, ``synonyms``; https://anilist.co/graphiql and
+``title { romaji english native }``, ``synonyms``, and for a ``Media`` query ``status``,
+``endDate``, ``description``, ``genres``, ``averageScore``, ``coverImage { extraLarge large }``,
+``bannerImage`` — plus the edits posted to the media's control path, see
+``common.CONTROL_PATH``; https://anilist.co/graphiql and
 docs.anilist.co), and its error shape (``{"errors": [{"message": "Not Found.", "status": 404}],
 "data": {"Media": null}}`` with HTTP 404).
 
@@ -98,5 +101,18 @@ class FakeAniList:
             m = self.media.get(key)
             if m is None:
                 return _error("Not Found.", 404, {"Media": None})
-            return JSONResponse({"data": {"Media": self.media_json(m)}})
+            detail = {
+                **self.media_json(m),
+                "status": "FINISHED",
+                "endDate": {"year": m.year, "month": 9, "day": 30},
+                "description": f"{m.english} on AniList.",
+                "genres": ["Action", "Fantasy"] if m.id % 2 else ["Drama"],
+                "averageScore": 60 + m.id % 35,
+                "coverImage": {
+                    "extraLarge": f"https://s4.anilist.co/file/anilistcdn/media/anime/cover/large/bx{m.id}.jpg",
+                    "large": f"https://s4.anilist.co/file/anilistcdn/media/anime/cover/medium/bx{m.id}.jpg",
+                },
+                "bannerImage": None,
+            }
+            return JSONResponse({"data": {"Media": self.control.patched(m.id, detail)}})
         return _error("Unsupported query", 400)

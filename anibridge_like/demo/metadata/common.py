@@ -10,6 +10,7 @@ import unicodedata
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from rapidfuzz import fuzz, process
@@ -56,13 +57,64 @@ class Fault:
     body: bytes = b""
 
 
+CONTROL_PATH = "/_control/records/"
+"""``POST {server root}/_control/records/{id}`` with a JSON object: later detail answers for the
+record ``id`` (a TVDB show id, a TMDB movie id) carry those top-level fields instead — how a test
+or the demo makes "the service's data changed" (a show ended, got new episodes, a new poster).
+``DELETE`` the same path forgets the edits. Not part of any real API."""
+
+
 @dataclass
 class FakeControl:
-    """Counts requests and injects faults (first in, first served) into a fake's answers."""
+    """Counts requests, injects faults (first in, first served) into a fake's answers, counts
+    requests in flight (``peak`` = most at once), and holds edits of records
+    (:data:`CONTROL_PATH`)."""
 
     requests: int = 0
     paths: list[str] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
+    edits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    in_flight: int = 0
+    peak: int = 0
+    delay: float = 0.0
+    """Seconds every answer waits (lets tests see concurrent requests overlap)."""
+
+    def edit(self, record_id: str | int, **fields: Any) -> None:
+        self.edits.setdefault(str(record_id), {}).update(fields)
+
+    def patched(self, record_id: str | int, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (a detail answer) with the record's edits applied."""
+        return {**data, **self.edits.get(str(record_id), {})}
+
+    async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        record = scope["path"][len(CONTROL_PATH) :]
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status, answer = 200, {"record": record}
+        if scope["method"] == "DELETE":
+            self.edits.pop(record, None)
+        else:
+            try:
+                fields = json.loads(body or b"{}")
+            except ValueError:
+                fields = None
+            if not isinstance(fields, dict) or not record:
+                status, answer = 400, {"error": "POST a JSON object to /_control/records/{id}"}
+            else:
+                self.edit(record, **fields)
+                answer["fields"] = sorted(self.edits[record])
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
     def fail_next(
         self,
@@ -84,22 +136,35 @@ class FakeControl:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
+            if scope["path"].startswith(CONTROL_PATH):
+                await self._control(scope, receive, send)
+                return
             self.requests += 1
             self.paths.append(scope["path"])
-            if self.faults:
-                fault = self.faults.popleft()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": fault.status,
-                        "headers": [(k.encode(), v.encode()) for k, v in fault.headers.items()],
-                    }
-                )
-                await send({"type": "http.response.body", "body": fault.body})
-                return
-            await app(scope, receive, send)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            try:
+                if self.delay:
+                    await asyncio.sleep(self.delay)
+                await self._answer(app, scope, receive, send)
+            finally:
+                self.in_flight -= 1
 
         return wrapped
+
+    async def _answer(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.faults:
+            await app(scope, receive, send)
+            return
+        fault = self.faults.popleft()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": fault.status,
+                "headers": [(k.encode(), v.encode()) for k, v in fault.headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": fault.body})
 
 
 @contextlib.asynccontextmanager

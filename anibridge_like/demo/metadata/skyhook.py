@@ -8,7 +8,12 @@ with that one show) and its resource classes ``Resource/ShowResource.cs`` (``tvd
 ``firstAired``, ``imdbId``, ``tmdbId``, ``malIds`` and ``aniListIds`` as **lists** — one id per
 AniList/MAL entry, i.e. per cour or season —, ``alternativeTitles[].title``, ``seasons``,
 ``episodes``) and ``Resource/EpisodeResource.cs`` (``seasonNumber``, ``episodeNumber``,
-``absoluteEpisodeNumber``, ``title``, ``airDate``).
+``absoluteEpisodeNumber``, ``title``, ``airDate``). Descriptive fields as ``ShowResource.cs``
+names them: ``status`` (``Continuing``/``Ended``/``Upcoming``, what Sonarr's ``MapSeriesStatus``
+reads), ``lastAired``, ``overview``, ``genres``, ``rating {count, value}`` (``RatingResource.cs``)
+and ``images [{coverType, url}]`` (``ImageResource.cs``; TVDB artwork URLs).
+A show's detail answer carries the edits posted to its control path (see
+:data:`~.common.CONTROL_PATH`).
 
 ``GET /v1/tvdb/search/{lang}/?term=…`` → JSON list of shows (no episodes): a name search, or
 ``tvdb:``/``imdb:``/``tmdb:``/``anilist:``/``mal:`` followed by an id for an id lookup;
@@ -85,13 +90,21 @@ class FakeSkyHook:
             "imdbId": show.imdb_id,
             "malIds": list(show.mal_ids),
             "aniListIds": list(show.anilist_ids),
-            "status": "Ended",
+            "status": "Continuing" if show.tvdb_id % 5 == 0 else "Ended",
+            "lastAired": max((e.air_date for e in show.episodes), default=show.first_aired),
+            "rating": {"count": 10 + show.tvdb_id % 90, "value": 6 + (show.tvdb_id % 40) / 10},
             "runtime": 24 if show.anime else 45,
             "network": "Fake TV",
             "genres": ["Anime"] if show.anime else ["Drama"],
             "alternativeTitles": [{"title": a} for a in show.alternative_titles],
             "actors": [],
-            "images": [],
+            "images": [
+                {
+                    "coverType": kind,
+                    "url": f"https://artworks.thetvdb.com/banners/{kind}s/{show.tvdb_id}-1.jpg",
+                }
+                for kind in ("poster", "fanart")
+            ],
             "seasons": [
                 {"seasonNumber": s, "images": []} for s in sorted({e.season for e in show.episodes})
             ],
@@ -135,4 +148,5 @@ class FakeSkyHook:
         show = self.shows.get(request.path_params["tvdb_id"])
         if show is None:
             return JSONResponse({"message": "NotFound"}, status_code=404)
-        return JSONResponse(self.show_json(show, request.path_params["lang"], episodes=True))
+        data = self.show_json(show, request.path_params["lang"], episodes=True)
+        return JSONResponse(self.control.patched(show.tvdb_id, data))

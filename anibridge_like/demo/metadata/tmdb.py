@@ -13,6 +13,10 @@ tv_episode_results, tv_season_results}``), and clients that work against it: cel
 The key is checked like TMDB does (``api_key`` query parameter or a Bearer token): a wrong or
 missing key gets 401 with ``status_code`` 7, an unknown id 404 with ``status_code`` 34.
 
+Movie details also carry ``status``, ``overview``, ``genres [{id, name}]``, ``vote_average``,
+``vote_count``, ``poster_path`` and ``backdrop_path`` (movie-details in the OpenAPI), plus the
+edits posted to the movie's control path (:data:`~.common.CONTROL_PATH`).
+
 Search matches every name a movie has (title, original title, translations, alternative titles),
 like TMDB's; ``year`` keeps movies released that year in any country (TMDB's ``year`` filter, as
 opposed to ``primary_release_year``). Movies are the generated ``movie`` titles with a ``tmdb_id``
@@ -155,6 +159,11 @@ class FakeTmdb:
         language = request.query_params.get("language", "en-US")
         data = {**self._summary(m, language), "imdb_id": m.imdb_id, "runtime": 100}
         data["status"] = "Released"
+        data["genres"] = [{"id": 18, "name": "Drama"}]
+        data["overview"] = f"Overview of {m.title}."
+        data["poster_path"] = f"/poster{m.id}.jpg"
+        data["backdrop_path"] = f"/backdrop{m.id}.jpg"
+        data = self.control.patched(m.id, data)
         extra = request.query_params.get("append_to_response", "").split(",")
         if "alternative_titles" in extra:
             data["alternative_titles"] = {"titles": self._alt_json(m)["titles"]}
