@@ -18,6 +18,7 @@ from anibridge_like.jobs.store import JobRunningError, load_jobs
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.manager import PluginInstance
 from anibridge_like.web import pages, security
+from anibridge_like.web.preview import PREVIEWS
 from anibridge_like.web.templating import render
 
 log = structlog.get_logger(__name__)
@@ -105,6 +106,10 @@ async def run_job(request: Request, ctx: AppContext, form: FormData) -> Response
         return await pages.job(request, ctx)  # renders the 404
     job = found[0]
     dry_run = form.get("dry_run") == "1"
+    if dry_run and job.type in PREVIEWS:
+        result = await PREVIEWS[job.type](ctx, job)
+        log.info("web.job_preview", job=job.name, changes=len(result.get("changes", [])))
+        return await pages.job(request, ctx, preview=result)
     if ctx.jobs is None:
         return await pages.job(
             request, ctx, notice="The jobs runner is not running.", status_code=503

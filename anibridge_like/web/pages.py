@@ -4,6 +4,7 @@ a configured admin key they explain how to enable it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -103,7 +104,12 @@ async def jobs(request: Request, ctx: AppContext) -> Response:
 
 
 async def job(
-    request: Request, ctx: AppContext, *, notice: str | None = None, status_code: int = 200
+    request: Request,
+    ctx: AppContext,
+    *,
+    notice: str | None = None,
+    status_code: int = 200,
+    preview: dict[str, Any] | None = None,
 ) -> Response:
     raw = request.path_params["job_id"]
     found = await views.job_detail(ctx, int(raw)) if raw.isdigit() else None
@@ -125,6 +131,7 @@ async def job(
             "job": report,
             "runs": [{**run, "view": views.summary_rows(run["summary"])} for run in runs],
             "notice": notice or notice_of(request),
+            "preview": preview,
             "refresh": report["running"]
             or any(r["status"] in ("pending", "running") for r in runs),
         },

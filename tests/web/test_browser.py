@@ -47,6 +47,12 @@ pytestmark = pytest.mark.slow
 ADMIN = "web-admin-key"
 LINKED = {"de_dub", "de_sub", "en_sub", "en_dub"}
 TIMEOUT_MS = 20_000
+METADATA_JOB = {
+    "type": "metadata_refresh",
+    "name": "metadata refresh",
+    "cron": "45 3 * * *",
+    "config": {"instances": ["skyhook"]},
+}
 
 
 class Deployment:
@@ -54,6 +60,8 @@ class Deployment:
         self, base: str, faults: dict[str, FaultController], data: Path, anime_title: str
     ) -> None:
         self.anime_title = anime_title
+        self.skyhook = ""
+        self.tvdb_ids: list[int] = []
         self.base = base
         self.faults = faults
         self.data = data
@@ -83,13 +91,20 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         settings = daemon_settings(data).model_copy(update={"admin_api_key": SecretStr(ADMIN)})
         seed = seed_data(urls)
         seed["libraries"] = with_media_jobs(seed["libraries"])
+        seed["libraries"][0]["jobs"].append(METADATA_JOB)
         seed["plugins"].append(demo_media_server(data / "media", catalogs))
         registry = Registry()
         daemon = create_app(
             settings, seed=parse_seed(seed, registry, environ={}), registry=registry
         )
         base = stack.enter_context(serve_daemon(daemon))
-        yield Deployment(base, faults, data, catalogs["aniworld"].title(0).title)
+        deployment = Deployment(base, faults, data, catalogs["aniworld"].title(0).title)
+        deployment.skyhook = urls["skyhook"]
+        anime = catalogs["aniworld"]
+        deployment.tvdb_ids = [
+            t.tvdb_id for t in (anime.title(i) for i in range(anime.size)) if t.tvdb_id
+        ]
+        yield deployment
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +240,28 @@ def dry_run(page: Any) -> None:
     _assert_accessible(page, "job")
 
 
+def preview_metadata(page: Any, deployment: Deployment) -> None:
+    """A show's status changes at the fake SkyHook; the metadata_refresh dry-run previews it
+    as before → after (real metadata calls, nothing written)."""
+    for tvdb in deployment.tvdb_ids:
+        changed = httpx.post(
+            f"{deployment.skyhook}/_control/records/{tvdb}", json={"status": "Upcoming"}
+        )
+        assert changed.status_code < 300, changed.text
+    page.goto("/jobs")
+    row = page.locator("tr[data-job='metadata refresh']", has_text="anime")
+    row.get_by_role("button", name="Dry-run").click()
+    page.get_by_role("heading", name="Dry-run preview (nothing was written)").wait_for()
+    assert page.locator("[role=alert]").count() == 0, page.locator("[role=alert]").inner_text()
+    assert "planned works" in page.locator("#preview-h + p").inner_text()
+    rows = page.locator("table.changes tbody tr")
+    assert rows.count() > 0, "the preview shows no change"
+    first = rows.first.locator("td").all_inner_texts()
+    assert first[1] == "status" and first[3] == "→ upcoming", first
+    shot(page, "job-metadata-preview")
+    _assert_accessible(page, "metadata preview")
+
+
 async def _grab(base: str) -> str:
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
         feed = await client.get("/torznab/anime/api", params={"apikey": KEY, "t": "search"})
@@ -277,5 +314,6 @@ def test_the_web_ui_in_a_browser(browser: Any, deployment: Deployment, page: Any
     search_library(page, deployment)
     run_now_twice(page, deployment)
     dry_run(page)
+    preview_metadata(page, deployment)
     grab_and_finish(page, deployment)
     plugins(page)
