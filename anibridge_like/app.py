@@ -35,6 +35,7 @@ from anibridge_like.settings import Settings
 from anibridge_like.storage.database import ReaderPool
 from anibridge_like.storage.migrate import apply_migrations
 from anibridge_like.storage.writer import Writer
+from anibridge_like.sync.service import WantedService
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +46,8 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.api.jobs import routes as job_routes
     from anibridge_like.api.mappings import routes as mapping_routes
     from anibridge_like.api.openapi import routes as openapi_routes
+    from anibridge_like.api.recommendations import routes as recommendation_routes
+    from anibridge_like.api.wanted import routes as wanted_routes
     from anibridge_like.api.works import routes as work_routes
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
@@ -60,6 +63,8 @@ def _routes() -> list[BaseRoute]:
         *openapi_routes,
         *work_routes,
         *torznab_routes,
+        *wanted_routes,
+        *recommendation_routes,
         *gap_routes,
         *download_routes,
         *stream_routes,
@@ -130,6 +135,7 @@ def create_app(
                 plugins=plugins,
             )
             app.state.ctx = ctx
+            ctx.services["wanted"] = await stack.enter_async_context(WantedService(ctx))
             if start_services:
                 await _start_services(ctx, stack)
             log.info(

@@ -147,6 +147,27 @@ class Settings(BaseSettings):
         50, ge=1, le=10000, description="Titles' mappings persisted per writer unit."
     )
 
+    # ---- wanted lists and recommendations -------------------------------------------------
+    wanted_sync_max_pages: int = Field(
+        200,
+        ge=1,
+        le=100000,
+        description="Pages one wanted-list sync reads at most; a longer list resumes from its "
+        "cursor on the next run.",
+    )
+    wanted_refresh_hours: float = Field(
+        6.0,
+        gt=0,
+        description="Details of wanted titles are refetched when older than this (a catalog "
+        "run is scheduled then), and they are fetched and mapped before other titles.",
+    )
+    wanted_rss_recent_hours: float = Field(
+        168.0,
+        gt=0,
+        description="Releases of wanted titles newer than this come first in the no-query "
+        "Torznab feed (RSS sync).",
+    )
+
     # ---- hardening: limits and key checks -----------------------------------------------
     log_sql: bool = Field(
         False,

@@ -6,9 +6,11 @@
     workers  detail_concurrency × fetch_detail (retried per policy) ──► Channel(detail_queue_size)
     persister  coalesced ≤ detail_batch_size outcomes ──► one writer unit each (episodes.py)
 
-Due titles, in this order: never fetched or changed by the listing (``pending``), then failed or
-refresh-due ones (``detail_next_at`` passed). Nothing is loaded whole: the feeder pages through
-ids, the channels are bounded, results are persisted as they complete.
+Due titles, in this order: wanted ones (:mod:`anibridge_like.sync.priority`; also due when their
+details are older than ``wanted_refresh_hours``), never fetched or changed by the listing
+(``pending``), then failed or refresh-due ones (``detail_next_at`` passed). Nothing is loaded
+whole: the feeder pages through ids, the channels are bounded, results are persisted as they
+complete.
 
 One title's failure is that title's: it is counted, its next attempt is set by backoff, and the
 stage goes on. The stage itself fails when more than ``max_failed_share`` of the site's live
@@ -21,8 +23,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -39,17 +41,47 @@ from anibridge_like.catalog.state import (
     StageName,
     fetch_named,
     iso,
+    parse_iso,
     read_stage,
     save_stage,
     utcnow,
 )
 from anibridge_like.plugins.errors import PluginError
+from anibridge_like.sync.priority import WANTED_TITLE
 
 _PAGE = 500
+_WANTED_DUE = (
+    "(s.detail_status = 'ok' AND s.detail_ok_at <= :wanted_cutoff AND "
+    + WANTED_TITLE.format(title="t.id")
+    + ")"
+)
+"""A wanted title whose details are older than ``wanted_refresh_hours`` (anibridge_like.sync)."""
+_WANTED = WANTED_TITLE.format(title="t.id")
 _DUE_FILTER = {
+    "wanted": "(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff OR "
+    + _WANTED_DUE[1:-1]
+    + ") AND "
+    + _WANTED,
     "pending": "s.detail_status = 'pending'",
-    "due": "s.detail_status <> 'pending' AND s.detail_next_at <= :cutoff",
+    "due": f"s.detail_status <> 'pending' AND (s.detail_next_at <= :cutoff OR {_WANTED_DUE})",
 }
+
+
+def _wanted_cutoff(run: InstanceRun, now: datetime) -> str | None:
+    return iso(now - timedelta(hours=run.settings.wanted_refresh_hours))
+
+
+def _next_wanted_refresh(
+    run: InstanceRun, now: datetime, oldest_not_due: str | None, any_due: bool
+) -> datetime | None:
+    """When the site's first wanted title becomes due again after this run (a catalog run is
+    asked for then): the oldest wanted details this run leaves alone, or the ones it fetches."""
+    hours = timedelta(hours=run.settings.wanted_refresh_hours)
+    moments = [now + hours] if any_due else []
+    oldest = parse_iso(oldest_not_due)
+    if oldest is not None:
+        moments.append(oldest + hours)
+    return min(moments) if moments else None
 
 
 class _Stop(Exception):
@@ -70,6 +102,8 @@ class _Tally:
     last_error: PluginError | None = None
     earliest_retry: datetime | None = None
     slugs: dict[int, str] = field(default_factory=dict)
+    wanted_next: datetime | None = None
+    """When the first wanted title is due again after this run."""
 
 
 class DetailStage:
@@ -83,22 +117,29 @@ class DetailStage:
             state = await read_stage(conn, run.spec.name, self.name)
             rows = await conn.execute_fetchall(
                 "SELECT COUNT(*),"
-                " SUM(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff),"
-                " SUM(s.detail_status = 'failed' AND s.detail_next_at > :cutoff)"
+                " SUM(s.detail_status = 'pending' OR s.detail_next_at <= :cutoff"
+                f" OR {_WANTED_DUE}),"
+                " SUM(s.detail_status = 'failed' AND s.detail_next_at > :cutoff),"
+                " MIN(CASE WHEN s.detail_status = 'ok' AND s.detail_ok_at > :wanted_cutoff"
+                f" AND {_WANTED} THEN s.detail_ok_at END),"
+                f" MAX({_DUE_FILTER['wanted']})"
                 " FROM titles t JOIN title_state s ON s.title_id = t.id"
                 " WHERE t.site = :site AND t.gone = 0",
-                {"site": run.site, "cutoff": cutoff},
+                {"site": run.site, "cutoff": cutoff, "wanted_cutoff": _wanted_cutoff(run, now)},
             )
-        catalog, due, failing = (int(v or 0) for v in list(rows)[0])
+        first = list(rows)[0]
+        catalog, due, failing = (int(v or 0) for v in first[:3])
+        wanted_next = _next_wanted_refresh(run, now, first[3], bool(first[4]))
         total = due
         life = StageLifecycle(run, self.name, state)
         if (skip := life.backing_off()) is not None:
             return skip
         if total == 0:
-            return await life.nothing_due()
+            result = await life.nothing_due()
+            return replace(result, next_attempt_at=wanted_next)
         progress = await life.begin(total)
         log.info("detail.started", due=total)
-        tally = _Tally(total, catalog, failing)
+        tally = _Tally(total, catalog, failing, wanted_next=wanted_next)
         size = run.settings.detail_queue_size
         work: Channel[tuple[int, str, int]] = Channel(size, name="detail-work")
         results: Channel[DetailOutcome] = Channel(size, name="detail-results")
@@ -119,8 +160,10 @@ class DetailStage:
     async def _feed(
         self, run: InstanceRun, work: Channel[tuple[int, str, int]], cutoff: str | None
     ) -> None:
+        wanted_cutoff = _wanted_cutoff(run, utcnow())
+        fed: set[int] = set()  # wanted titles go first, then are skipped by the later passes
         try:
-            for which in ("pending", "due"):
+            for which in ("wanted", "pending", "due"):
                 last = 0
                 while True:
                     rows = await fetch_named(
@@ -129,9 +172,19 @@ class DetailStage:
                         " JOIN title_state s ON s.title_id = t.id"
                         f" WHERE t.site = :site AND t.gone = 0 AND t.id > :last"
                         f" AND {_DUE_FILTER[which]} ORDER BY t.id LIMIT :n",
-                        {"site": run.site, "last": last, "cutoff": cutoff, "n": _PAGE},
+                        {
+                            "site": run.site,
+                            "last": last,
+                            "cutoff": cutoff,
+                            "n": _PAGE,
+                            "wanted_cutoff": wanted_cutoff,
+                        },
                     )
                     for row in rows:
+                        if which == "wanted":
+                            fed.add(int(row[0]))
+                        elif int(row[0]) in fed:
+                            continue
                         await work.put((int(row[0]), str(row[1]), int(row[2])))
                     if len(rows) < _PAGE:
                         break
@@ -286,6 +339,12 @@ class DetailStage:
             return await life.fail(error, persisted=tally.persisted, failed=tally.failed)
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
+        wanted_at = tally.wanted_next
+        if wanted_at is not None and (
+            tally.earliest_retry is None or wanted_at < tally.earliest_retry
+        ):
+            tally.earliest_retry = wanted_at
+
         result = await life.ready(note=note, next_attempt_at=tally.earliest_retry)
         run.log.info(
             "detail.ready",

@@ -9,7 +9,8 @@ to ``CanonicalStage``; this module decides *when* and *what*:
   with none in scope the stage is ``ready`` with nothing to do, and says so;
 * due titles are those whose details are stored (``detail_status = 'ok'``) and whose canonical
   state is ``pending`` or whose ``canonical_next_at`` passed; a feeder pages through their ids
-  into a bounded channel of chunks, and one consumer hands each chunk to ``CanonicalStage.run``;
+  (wanted titles first, :mod:`anibridge_like.sync.priority`) into a bounded channel of chunks,
+  and one consumer hands each chunk to ``CanonicalStage.run``;
 * the stage fails (and backs off) when more than ``max_failed_share`` of the due titles failed or
   when ``CanonicalStage`` raised a :class:`PluginError`.
 """
@@ -35,6 +36,7 @@ from anibridge_like.libraries.scope import shares_library_sql
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
 from anibridge_like.plugins.metadata import MetadataInstance, MetadataProvider
+from anibridge_like.sync.priority import WANTED_TITLE
 
 CHUNK = 100
 """Titles handed to ``CanonicalStage.run`` per call."""
@@ -44,6 +46,8 @@ _DUE = (
     " WHERE t.site = :site AND t.gone = 0 AND s.detail_status = 'ok'"
     " AND (s.canonical_status = 'pending' OR s.canonical_next_at <= :cutoff)"
 )
+
+_WANTED = " AND " + WANTED_TITLE.format(title="t.id")
 
 _SCOPE = (
     "SELECT m.name FROM plugin_instances m, plugin_instances p"
@@ -136,19 +140,26 @@ class CanonicalEnrichment:
         )
 
     async def _feed(self, run: InstanceRun, chunks: Channel[list[int]], cutoff: str | None) -> None:
-        last = 0
+        fed: set[int] = set()  # wanted titles first (anibridge_like.sync.priority)
         try:
-            while True:
-                rows = await fetch_named(
-                    run.readers,
-                    "SELECT t.id" + _DUE + " AND t.id > :last ORDER BY t.id LIMIT :n",
-                    {"site": run.site, "cutoff": cutoff, "last": last, "n": CHUNK},
-                )
-                if rows:
-                    await chunks.put([int(r[0]) for r in rows])
-                if len(rows) < CHUNK:
-                    return
-                last = int(rows[-1][0])
+            for wanted in (True, False):
+                last = 0
+                while True:
+                    rows = await fetch_named(
+                        run.readers,
+                        "SELECT t.id" + _DUE + (_WANTED if wanted else "")
+                        + " AND t.id > :last ORDER BY t.id LIMIT :n",
+                        {"site": run.site, "cutoff": cutoff, "last": last, "n": CHUNK},
+                    )  # fmt: skip
+                    ids = [int(r[0]) for r in rows]
+                    if wanted:
+                        fed.update(ids)
+                    chunk = [i for i in ids if wanted or i not in fed]
+                    if chunk:
+                        await chunks.put(chunk)
+                    if len(rows) < CHUNK:
+                        break
+                    last = ids[-1]
         except ChannelClosedError:
             return
         finally:

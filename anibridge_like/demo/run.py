@@ -29,6 +29,7 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.mediaservers.tree import demo_media_server, with_media_jobs
 from anibridge_like.demo.metadata_jobs import control_lines, with_metadata_jobs
 from anibridge_like.demo.sites import build_site_app
+from anibridge_like.demo.wanted import with_wanted_jobs
 from anibridge_like.logging import QUIET
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import Seed, parse_seed
@@ -81,21 +82,27 @@ def demo_seed(
     urls: dict[str, str], registry: Registry, extra_plugins: list[dict[str, Any]]
 ) -> Seed:
     data = {
-        "libraries": with_metadata_jobs(
-            with_media_jobs(
-                [
-                    {"slug": "anime", "kind": "anime", "languages": ["de_dub", "de_sub", "en_sub"]},
-                    {
-                        "slug": "series",
-                        "kind": "series",
-                        "languages": ["de_dub", "en_dub", "de_sub"],
-                    },
-                    {
-                        "slug": "movies",
-                        "kind": "movies",
-                        "languages": ["de_dub", "en_dub", "de_sub"],
-                    },
-                ]
+        "libraries": with_wanted_jobs(
+            with_metadata_jobs(
+                with_media_jobs(
+                    [
+                        {
+                            "slug": "anime",
+                            "kind": "anime",
+                            "languages": ["de_dub", "de_sub", "en_sub"],
+                        },
+                        {
+                            "slug": "series",
+                            "kind": "series",
+                            "languages": ["de_dub", "en_dub", "de_sub"],
+                        },
+                        {
+                            "slug": "movies",
+                            "kind": "movies",
+                            "languages": ["de_dub", "en_dub", "de_sub"],
+                        },
+                    ]
+                )
             )
         ),
         "plugins": [
@@ -133,6 +140,7 @@ async def _run(
     from anibridge_like.demo.hosters import build_app as build_hosters
     from anibridge_like.demo.metadata import metadata_apps
     from anibridge_like.demo.metadata.world import MappingWorld
+    from anibridge_like.demo.wanted import wanted_services
 
     registry = Registry()
     demo_dir = settings.data_dir / "demo"
@@ -158,6 +166,8 @@ async def _run(
         for name, service in metadata_apps(catalogs, world).items():
             url = metadata_urls[name] = await serve_loopback(service.app, stack, name)
             extra.append(service.seed_entry(f"demo-{name}", url))
+        for wanted in wanted_services(catalogs):
+            extra += wanted.seed_entries(await serve_loopback(wanted.app, stack, wanted.name))
         extra.append(demo_media_server(demo_dir / "media", catalogs))
         seed = demo_seed(urls, registry, extra)
         demo_settings = demo_settings.model_copy(
@@ -178,6 +188,8 @@ async def _run(
         )
         address = urlsplit(base)
         lines[-1:-1] = [
+            f"Wanted lists: {base}/api/v1/libraries/anime/wanted?apikey=<the API key>",
+            f"Recommendations: {base}/api/v1/libraries/anime/recommendations?apikey=<the API key>",
             f"Gaps (what your media server lacks): {base}/api/v1/libraries/anime/gaps"
             "?apikey=<the API key>",
             "Add a qBittorrent download client in Sonarr/Radarr:",

@@ -17,6 +17,8 @@ from anibridge_like.jobs.model import JobType
 JOB_TYPES: dict[str, str] = {
     "catalog_refresh": "anibridge_like.catalog.refresh_jobs:CatalogRefreshJob",
     "library_refresh": "anibridge_like.catalog.refresh_jobs:LibraryRefreshJob",
+    "wanted_sync": "anibridge_like.sync.jobs:WantedSyncJob",
+    "recommendations_refresh": "anibridge_like.recommendations.jobs:RecommendationsRefreshJob",
     "media_scan": "anibridge_like.mediaservers.scan_job:MediaScanJob",
     "metadata_refresh": "anibridge_like.works.refresh_job:MetadataRefreshJob",
 }

@@ -15,13 +15,15 @@ What the core does with each code is decided **here and only here** (:func:`poli
 ==============  =================================================================================
 code            core behaviour
 ==============  =================================================================================
-rate_limited    wait ``retry_after`` seconds (or the backoff delay when absent), then retry
+rate_limited    wait ``retry_after`` seconds (or the backoff delay when absent), then retry;
+                a pause, not counted as a failure of the instance
 upstream        retry with exponential backoff + jitter up to the cap; then back the stage off
 timeout         same as ``upstream``
 partial         keep ``items`` that came with the error and resume from ``cursor``
 invalid_data    the page parsed but not as expected: fail the stage, keep the error, back off
 blocked         the site refuses us (captcha, geo-block): fail the stage, back off long
-auth            credentials rejected: fail the stage, no quick retry (needs the user)
+auth            credentials rejected: fail the stage, no quick retry (needs the user); the
+                instance is disconnected
 not_found       the item is gone: mark it (per-title) and do not retry soon
 not_configured  the instance lacks required configuration: report it, never retry automatically
 storage         (core only) our database could not be written: fail the stage, try again soon
@@ -115,16 +117,20 @@ class Policy:
     """Base delay before the next attempt of a failed stage (doubles per consecutive failure)."""
     automatic_retry: bool = True
     """Whether the scheduler retries the stage by itself at all."""
+    counts_as_failure: bool = True
+    """Whether it counts towards the instance's consecutive failures (a pause does not)."""
+    disconnects: bool = False
+    """The instance is disconnected until its configuration changes or a user runs it."""
 
 
 _POLICIES: dict[ErrorCode, Policy] = {
-    ErrorCode.RATE_LIMITED: Policy(True, True, False, True, 300.0),
+    ErrorCode.RATE_LIMITED: Policy(True, True, False, True, 300.0, counts_as_failure=False),
     ErrorCode.UPSTREAM: Policy(True, True, False, True, 300.0),
     ErrorCode.TIMEOUT: Policy(True, False, False, True, 300.0),
     ErrorCode.PARTIAL: Policy(True, True, True, True, 300.0),
     ErrorCode.INVALID_DATA: Policy(False, False, False, True, 1800.0),
     ErrorCode.BLOCKED: Policy(False, False, False, True, 3600.0),
-    ErrorCode.AUTH: Policy(False, False, False, True, 6 * 3600.0),
+    ErrorCode.AUTH: Policy(False, False, False, True, 6 * 3600.0, disconnects=True),
     ErrorCode.NOT_FOUND: Policy(False, False, False, False, 24 * 3600.0),
     ErrorCode.NOT_CONFIGURED: Policy(False, False, False, True, 0.0, automatic_retry=False),
     ErrorCode.STORAGE: Policy(False, False, False, True, 60.0),

@@ -6,14 +6,16 @@ instance columns); everything else — the seed's ``kind`` check, the reconcile'
 columns, the :class:`~anibridge_like.plugins.manager.PluginManager` — reads it. Adding a kind is
 one entry here (plus its contract module and, when it has built-ins, one :data:`BUILTINS` entry):
 
-============  ==================================  ===========================================
-kind          entry-point group                   contract module
-============  ==================================  ===========================================
-provider      ``anibridge_like.providers``        :mod:`anibridge_like.plugins.provider`
-metadata      ``anibridge_like.metadata``         :mod:`anibridge_like.plugins.metadata`
-host          ``anibridge_like.hosts``            :mod:`anibridge_like.plugins.host`
-media_server  ``anibridge_like.media_servers``    :mod:`anibridge_like.plugins.media_server`
-============  ==================================  ===========================================
+================  ==================================  =========================================
+kind              entry-point group                   contract module
+================  ==================================  =========================================
+provider          ``anibridge_like.providers``        :mod:`anibridge_like.plugins.provider`
+metadata          ``anibridge_like.metadata``         :mod:`anibridge_like.plugins.metadata`
+sync              ``anibridge_like.sync``             :mod:`anibridge_like.plugins.sync`
+recommendation    ``anibridge_like.recommendations``  :mod:`anibridge_like.plugins.recommendation`
+host              ``anibridge_like.hosts``            :mod:`anibridge_like.plugins.host`
+media_server      ``anibridge_like.media_servers``    :mod:`anibridge_like.plugins.media_server`
+================  ==================================  =========================================
 
 An implementation is a class exposing ``capabilities`` and ``config_model`` (a pydantic model of
 its instance config) and constructed as ``Impl(config_model_instance, http_client)``.
@@ -48,6 +50,10 @@ PLUGIN_KINDS: dict[str, PluginKind] = {
         ("site", "refresh_interval_hours", "refresh_cron"),
     ),
     "metadata": PluginKind("anibridge_like.metadata", "anibridge_like.plugins.metadata"),
+    "sync": PluginKind("anibridge_like.sync", "anibridge_like.plugins.sync"),
+    "recommendation": PluginKind(
+        "anibridge_like.recommendations", "anibridge_like.plugins.recommendation"
+    ),
     "media_server": PluginKind(
         "anibridge_like.media_servers", "anibridge_like.plugins.media_server"
     ),
@@ -71,6 +77,12 @@ BUILTINS: dict[str, dict[str, str]] = {
         "anilist": "anibridge_like.metadata.anilist:AniListMetadata",
         "tmdb": "anibridge_like.metadata.tmdb:TmdbMetadata",
     },
+    "sync": {
+        "sonarr": "anibridge_like.sync.arr:SonarrSync",
+        "radarr": "anibridge_like.sync.arr:RadarrSync",
+        "anilist": "anibridge_like.sync.anilist:AniListSync",
+    },
+    "recommendation": {"anilist": "anibridge_like.recommendations.anilist:AniListRecommendations"},
     "media_server": {
         "jellyfin": "anibridge_like.mediaservers.jellyfin:JellyfinServer",
         "plex": "anibridge_like.mediaservers.plex:PlexServer",

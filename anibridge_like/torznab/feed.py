@@ -92,3 +92,32 @@ def page(conn: sqlite3.Connection, query: Query, titles: Iterable[TitleBound]) -
     chosen.sort(key=lambda k: (k[1], k[4]))
     chosen.sort(key=lambda k: k[0], reverse=True)
     return Page(fetch_page(conn, chosen, query.numbering), bool(best))
+
+
+def _by_preference(keys: list[Key]) -> list[Key]:
+    keys.sort(key=lambda k: (k[1], k[4]))
+    keys.sort(key=lambda k: k[0], reverse=True)
+    return keys
+
+
+def wanted_first_page(
+    conn: sqlite3.Connection,
+    query: Query,
+    titles: Iterable[TitleBound],
+    wanted: Iterable[TitleBound],
+    since: str,
+) -> Page:
+    """The no-query feed with the releases of ``wanted`` titles (bounds, newest first) newer
+    than ``since`` first, then every other release in feed order; each release once."""
+    first = [k for k in window_keys(conn, query, wanted) if k[0] >= since]
+    if not first:
+        return page(conn, query, titles)
+    taken = {(k[1], k[2]) for k in first}
+    # the plain window minus the promoted rows still fills the page: at most len(first) of its
+    # rows are promoted ones, and the page needs only window - len(first) others
+    rest = [k for k in window_keys(conn, query, titles) if (k[1], k[2]) not in taken]
+    combined = first + rest
+    chosen = combined[query.offset : query.offset + query.limit]
+    head = _by_preference([k for k in chosen if (k[1], k[2]) in taken])
+    tail = _by_preference([k for k in chosen if (k[1], k[2]) not in taken])
+    return Page(fetch_page(conn, head + tail, query.numbering), bool(combined))

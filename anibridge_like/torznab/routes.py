@@ -12,11 +12,15 @@ context and answered ``900`` at HTTP 200 — never a 5xx from a bug.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from anibridge_like.catalog.state import iso, utcnow
+from anibridge_like.settings import Settings
 from anibridge_like.torznab.access import Library, select_libraries
 from anibridge_like.torznab.caps import render_caps
 from anibridge_like.torznab.errors import TorznabError, error_response, unknown_error_response
@@ -27,6 +31,11 @@ from anibridge_like.torznab.search import search
 log = structlog.get_logger(__name__)
 
 SERVER_TITLE = "anibridge-like"
+
+
+def wanted_since(settings: Settings) -> str | None:
+    """Releases of wanted titles newer than this lead the no-query feed."""
+    return iso(utcnow() - timedelta(hours=settings.wanted_rss_recent_hours))
 
 
 def _title(libraries: list[Library], slug: str | None) -> str:
@@ -46,7 +55,7 @@ async def _answer(request: Request, slug: str | None) -> Response:
     if params.t == "caps":
         return Response(render_caps(title, tuple(libraries)), media_type=XML_MEDIA_TYPE)
     async with ctx.readers.connection() as conn:
-        releases = await search(conn, libraries, params)
+        releases = await search(conn, libraries, params, wanted_since(ctx.settings))
     link = str(request.url.replace(query=""))
     body = render_feed(title, link, releases)
     request.state.items = len(releases)  # the request log's line carries it

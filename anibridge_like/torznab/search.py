@@ -19,11 +19,13 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import aiosqlite
 
 from anibridge_like.storage.database import run_sync
+from anibridge_like.sync.priority import wanted_titles
 from anibridge_like.torznab import feed
 from anibridge_like.torznab.access import Library
 from anibridge_like.torznab.caps import category_matches, served_categories, with_parents
@@ -115,6 +117,7 @@ def _search_rows(
     params: Params,
     kinds: set[str],
     attempts: list[TextAttempt],
+    wanted_since: str | None = None,
 ) -> list[tuple[Hit, int]]:
     """Every read of a request, run on the reader's thread (one hop, see ``thread.py``)."""
     scope = fetch_scope(conn, libraries)
@@ -143,7 +146,11 @@ def _search_rows(
     elif not attempts:
         rss = Query(allowed, params.limit, params.offset, season=params.season, episode=params.ep)
         with rss_titles(conn, rss) as titles:
-            return feed.page(conn, rss, titles).hits
+            if wanted_since is None:
+                return feed.page(conn, rss, titles).hits
+            slugs = [lib.slug for lib in libraries]
+            with closing(wanted_titles(conn, slugs, wanted_since)) as wanted:
+                return feed.wanted_first_page(conn, rss, titles, wanted, wanted_since).hits
     for attempt in attempts:
         query = Query(
             allowed,
@@ -169,8 +176,10 @@ async def search(
     conn: aiosqlite.Connection,
     visible: Sequence[Library],
     params: Params,
+    wanted_since: str | None = None,
 ) -> list[Release]:
-    """The page of releases a search/tvsearch/movie request answers with."""
+    """The page of releases a search/tvsearch/movie request answers with. With
+    ``wanted_since``, the no-query feed puts newer releases of wanted titles first."""
     kinds = _kinds(params.t)
     if not any(lib.title_kind in kinds for lib in visible):
         raise NewznabError(NewznabCode.FUNCTION_NOT_AVAILABLE, f"t={params.t} in this library")
@@ -187,5 +196,5 @@ async def search(
     attempts: list[TextAttempt] = []
     if q is not None and not (params.has_ids and q.isdigit()):
         attempts = text_attempts(q, params, series="series" in kinds, movies="movie" in kinds)
-    hits = await run_sync(conn, _search_rows, libraries, params, kinds, attempts)
+    hits = await run_sync(conn, _search_rows, libraries, params, kinds, attempts, wanted_since)
     return _releases(hits, libraries)
