@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from anibridge_like.catalog.report import catalog_snapshot
 from anibridge_like.context import AppContext
 from anibridge_like.mediaservers.status import media_server_states
-from anibridge_like.web import security, views
+from anibridge_like.web import lists, security, views
 from anibridge_like.web.templating import render
 
 DISABLED = "Admin pages are off"
@@ -29,6 +29,8 @@ NOTICES = {
     "retried": "The download is queued again.",
     "not-retryable": "Only a failed or paused download can be retried.",
     "logged-out": "You are logged out.",
+    "dismissed": "The recommendation is dismissed; it stays hidden after later refreshes.",
+    "not-dismissed": "That is not a recommendation of this library.",
 }
 """Fixed messages a redirect may name (``?notice=``); nothing from the URL is echoed."""
 
@@ -74,6 +76,7 @@ async def library(request: Request, ctx: AppContext) -> Response:
     result = await views.library_search(ctx, found, q) if q else None
     snapshot = await catalog_snapshot(ctx)
     row = next(r for r in views.library_rows(request, ctx, snapshot) if r["slug"] == slug)
+    wanted, recommended = await lists.wanted_and_recommendations(ctx, slug)
     raw_offset = request.query_params.get("gaps", "0")
     offset = int(raw_offset) if raw_offset.isdigit() and len(raw_offset) < 10 else 0
     return render(
@@ -81,10 +84,13 @@ async def library(request: Request, ctx: AppContext) -> Response:
         "library.html",
         {
             "title": found.name,
+            "notice": notice_of(request),
             "library": row,
             "q": q,
             "result": result,
             "gaps": await views.gaps(ctx, slug, offset, GAP_PAGE),
+            "wanted": wanted,
+            "recommended": recommended,
             "gap_page": GAP_PAGE,
         },
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from anibridge_like.web import actions, pages
+from anibridge_like.web import actions, lists, pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -17,6 +17,11 @@ routes: list[BaseRoute] = [
     Route("/login", actions.action(actions.login, admin=False), methods=["POST"]),
     Route("/logout", actions.action(actions.logout, admin=False), methods=["POST"]),
     Route("/libraries/{slug}", pages.admin_only(pages.library), methods=["GET"]),
+    Route(
+        "/libraries/{slug}/recommendations/{work_id}/dismiss",
+        actions.action(lists.dismiss),
+        methods=["POST"],
+    ),
     Route("/jobs", pages.admin_only(pages.jobs), methods=["GET"]),
     Route("/jobs/{job_id}", pages.admin_only(pages.job_page), methods=["GET"]),
     Route("/jobs/{job_id}/run", actions.action(actions.run_job), methods=["POST"]),

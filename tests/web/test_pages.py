@@ -348,3 +348,23 @@ async def test_the_downloads_page_shows_100_rows_per_page_newest_first(
     second = await client.get("/downloads?page=2")
     assert second.text.count("<tr data-hash=") == 5 and "Item 000" in second.text
     assert (await client.get("/downloads?page=x")).status_code == 200
+
+
+async def test_library_page_lists_wanted_and_recommendations_and_dismisses(
+    client: httpx.AsyncClient,
+) -> None:
+    await _login(client)
+    page = await client.get("/libraries/anime")
+    assert "No wanted list syncs into this library yet" in page.text
+    assert "No recommendations yet" in page.text
+    token = _csrf(page.text)
+    done = await client.post(
+        "/libraries/anime/recommendations/tvdb:81797/dismiss", data={"csrf": token}
+    )
+    assert done.headers["location"] == "/libraries/anime?notice=dismissed"
+    bad = await client.post("/libraries/anime/recommendations/nope/dismiss", data={"csrf": token})
+    assert bad.headers["location"] == "/libraries/anime?notice=not-dismissed"
+    refused = await client.post("/libraries/anime/recommendations/tvdb:1/dismiss", data={})
+    assert refused.status_code == 403
+    shown = await client.get("/libraries/anime?notice=dismissed")
+    assert "stays hidden after later refreshes" in shown.text
