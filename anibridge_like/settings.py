@@ -284,6 +284,15 @@ class Settings(BaseSettings):
         description="How long a web UI login (a session cookie set from the admin key) lasts.",
     )
 
+    # ---- integration: scans after downloads ---------------------------------------------
+    media_trigger_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="After a download completed, how long the request for a rescan of one "
+        "library may take across its media servers (those with `trigger_scan: true`) before "
+        "it is given up and logged; the download never waits for it.",
+    )
+
     @property
     def resolved_download_dir(self) -> Path:
         return (self.download_dir or self.data_dir / "downloads").resolve()

@@ -1,8 +1,9 @@
-"""Bootstrap benchmark: the catalog pipeline (title + detail stages) against the fake AniWorld site
-on loopback, in two processes — the site in a child process, the pipeline in this one, so the
-figures (and the peak RSS) are the pipeline's own.
+"""Bootstrap benchmark: the catalog pipeline (title + detail stages) against a fake site (AniWorld,
+s.to or megakino: ``--site``) on loopback, in two processes — the site in a child process, the
+pipeline in this one, so the figures (and the peak RSS) are the pipeline's own.
 
     .venv/bin/python bench/bench_bootstrap.py --titles 10000 --episodes 30
+    .venv/bin/python bench/bench_bootstrap.py --site sto --titles 3000 --episodes 24
     .venv/bin/python bench/bench_bootstrap.py --titles 100000 --episodes 20 --rss-limit-mb 150
 
 Prints, per stage: wall time, items/s, where the time goes — waiting on the site (time inside
@@ -63,23 +64,27 @@ def current_rss_mb() -> float:
 
 
 # ---- the site, in a child process -------------------------------------------------------------
-def serve(titles: int, episodes: int, seed: int) -> None:
+def serve(site_name: str, titles: int, episodes: int, seed: int) -> None:
     from anibridge_like.demo.catalog import GeneratedCatalog
     from tests.fakes.sites import serve_site
 
-    catalog = GeneratedCatalog("aniworld", titles, seed, episodes_per_title=episodes)
-    with serve_site("aniworld", catalog=catalog) as site:
+    catalog = GeneratedCatalog(site_name, titles, seed, episodes_per_title=episodes)
+    with serve_site(site_name, catalog=catalog) as site:
         sys.stdout.write(site.base_url + "\n")
         sys.stdout.flush()
         sys.stdin.read()  # serve until the parent closes our stdin
 
 
-def start_site(titles: int, episodes: int, seed: int) -> tuple[subprocess.Popen[str], str]:
+def start_site(
+    site_name: str, titles: int, episodes: int, seed: int
+) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
             sys.executable,
             __file__,
             "--serve",
+            "--site",
+            site_name,
             "--titles",
             str(titles),
             "--episodes",
@@ -207,19 +212,28 @@ async def bootstrap(
     )
     apply_migrations(settings.database_path)
     transport = TimedTransport()
-    report: dict[str, Any] = {"titles": args.titles, "episodes_per_title": args.episodes}
+    report: dict[str, Any] = {
+        "site": args.site,
+        "titles": args.titles,
+        "episodes_per_title": args.episodes,
+    }
     async with (
         Writer(settings.database_path, queue_size=settings.writer_queue_size) as writer,
         ReaderPool(settings.database_path, 2) as readers,
         httpx.AsyncClient(transport=transport, timeout=60) as http,
     ):
-        config = {"base_url": base_url, "max_concurrency": args.concurrency, "timeout": 60}
+        config = {
+            "base_url": base_url,
+            "max_concurrency": args.concurrency,
+            "timeout": 60,
+            "requests_per_second": args.rps,
+        }
 
         async def add(conn: Any) -> None:
             await conn.execute(
                 "INSERT INTO plugin_instances (name, implementation, kind, site, config)"
-                " VALUES ('aniworld', 'aniworld', 'provider', 'aniworld', ?)",
-                (json.dumps(config),),
+                " VALUES (?, ?, 'provider', ?, ?)",
+                (args.site, args.site, args.site, json.dumps(config)),
             )
 
         await writer.run(add)
@@ -252,7 +266,7 @@ async def bootstrap(
             site_cpu = process_cpu_s(site_pid) - cpu_site
             site = transport.seconds - t_site
             prov = provider.seconds - t_prov
-            items = board.get("aniworld", name).persisted
+            items = board.get(args.site, name).persisted
             w_busy = writer.stats.busy_seconds - busy
             report[name] = {
                 "status": results[name].status,
@@ -260,6 +274,9 @@ async def bootstrap(
                 "items": items,
                 "items_per_s": round(items / wall, 1) if wall else None,
                 "requests": transport.requests - n_req,
+                "requests_per_item": round((transport.requests - n_req) / items, 2)
+                if items
+                else None,
                 "site_wait_s_summed": round(site, 2),
                 "provider_minus_transport_s_summed": round(prov - site, 2),
                 "event_loop_cpu_s": round(loop_cpu, 2),
@@ -280,6 +297,10 @@ async def bootstrap(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", choices=("aniworld", "sto", "megakino"), default="aniworld")
+    parser.add_argument(
+        "--rps", type=float, default=None, help="requests_per_second of the instance (none)"
+    )
     parser.add_argument("--titles", type=int, default=10_000)
     parser.add_argument("--episodes", type=int, default=30, help="episodes per title (mean)")
     parser.add_argument("--seed", type=int, default=1)
@@ -290,12 +311,12 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.titles, args.episodes, args.seed)
+        serve(args.site, args.titles, args.episodes, args.seed)
         return 0
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
-    proc, base_url = start_site(args.titles, args.episodes, args.seed)
+    proc, base_url = start_site(args.site, args.titles, args.episodes, args.seed)
     try:
         with tempfile.TemporaryDirectory() as tmp, RssSampler() as sampler:
             started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Page-level parse throughput of the s.to and megakino parsers, and their request cost per title.
+"""Page-level parse throughput of the s.to and megakino parsers, and the request cost per title of
+all three providers (AniWorld, s.to, megakino).
 
 Pages are rendered once by the fake sites' renderers (no HTTP, no sockets) and parsed repeatedly,
 so the figures are the parsers alone. Printed per page type: pages/s, items/s (titles, episodes
@@ -26,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 from anibridge_like.demo.catalog import GeneratedCatalog  # noqa: E402
 from anibridge_like.demo.faults import NO_RENDER_FAULTS, FaultController  # noqa: E402
+from anibridge_like.demo.sites import build_site_app  # noqa: E402
 from anibridge_like.demo.sites import megakino as mk_site  # noqa: E402
 from anibridge_like.demo.sites import sto as sto_site  # noqa: E402
+from anibridge_like.plugins.registry import Registry  # noqa: E402
 from anibridge_like.providers import megakino_pages, sto_pages  # noqa: E402
-from anibridge_like.providers.megakino import MegakinoProvider  # noqa: E402
-from anibridge_like.providers.sto import StoProvider  # noqa: E402
 
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
@@ -110,35 +111,44 @@ def megakino_rows(titles: int, pages: int) -> list[Row]:
         xml
         for name in site.child_names()[1:]
         if (xml := site.child_sitemap(base, name, NO_RENDER_FAULTS)) is not None
-    ]
+    ]  # the .xml.gz children as their XML (gunzip is timed with the transfer, not here)
     r = timed(children, lambda x: len(megakino_pages.parse_sitemap(x, "c").entries))
     rows.append((f"megakino child sitemap ({mk_site.URLS_PER_SITEMAP} URLs)", *r[1:]))
     sample = [catalog.title(i) for i in range(0, titles, max(1, titles // pages))][:pages]
-    for kind, label in (("movie", "film"), ("series", "serial")):
-        docs = {site.title_page(t, False): t for t in sample if t.kind == kind}
-        r = timed(
-            list(docs),
-            lambda h, k=kind: len(megakino_pages.parse_title_page(h, "/x", k).episodes),
-        )
-        rows.append((f"megakino {label} page (episodes)", *r[1:]))
+    films: dict[str, megakino_pages.SitemapEntry] = {}
+    posts: dict[str, megakino_pages.SitemapEntry] = {}
+    for t in sample:
+        for path in mk_site.post_paths(t):
+            entry = megakino_pages.title_entry(path)
+            assert entry is not None
+            if t.kind == "movie":
+                films[site.film_page(t, False)] = entry
+            else:
+                html = site.serial_page(t, entry.season or 1, False)
+                assert html is not None
+                posts[html] = entry
+    r = timed(list(films), lambda h: 1 + 0 * len(megakino_pages.parse_post(h, films[h]).title))
+    rows.append(("megakino film post (1 film)", *r[1:]))
+    r = timed(list(posts), lambda h: len(megakino_pages.parse_post(h, posts[h]).episodes))
+    rows.append(("megakino season post (episodes)", *r[1:]))
     searches = [site.search_page(t.slug.replace("-", " "), False) for t in sample]
     r = timed(searches, lambda h: len(megakino_pages.parse_search_results(h, "s")))
     rows.append(("megakino search page (results)", *r[1:]))
     return rows
 
 
-async def request_cost(titles: int) -> list[tuple[str, float, float]]:
-    """(provider, listing requests per title, detail requests per title)."""
+async def request_cost(titles: int) -> list[tuple[str, float, float, float]]:
+    """(provider, listing requests per title, detail requests per title, seasons per title)
+    for a full listing plus every detail, counted by the fake site (no faults)."""
     out = []
-    for name, cls, app_of in (
-        ("sto", StoProvider, sto_site.build_app),
-        ("megakino", MegakinoProvider, mk_site.build_app),
-    ):
+    for name in ("aniworld", "sto", "megakino"):
         catalog = GeneratedCatalog(name, titles, seed=4)
         faults = FaultController()
-        transport = httpx.ASGITransport(app=app_of(catalog, faults))
+        transport = httpx.ASGITransport(app=build_site_app(name, catalog, faults))
+        cls = Registry().get("provider", name)
+        config = {"base_url": "http://b.test", "requests_per_second": None}
         async with httpx.AsyncClient(transport=transport) as client:
-            provider = cls(cls.config_model.model_validate({"base_url": "http://b.test"}), client)
+            provider = cls(cls.config_model.model_validate(config), client)
             cursor, count = None, 0
             for _ in range(10_000):
                 page = await provider.list_titles(cursor)
@@ -150,7 +160,8 @@ async def request_cost(titles: int) -> list[tuple[str, float, float]]:
             faults.reset_counters()
             for slug in catalog.slugs:
                 await provider.fetch_detail(slug)
-            out.append((name, listing_requests / count, faults.count() / len(catalog)))
+            seasons = sum(len({e.season for e in t.episodes}) for t in catalog) / len(catalog)
+            out.append((name, listing_requests / count, faults.count() / len(catalog), seasons))
     return out
 
 
@@ -169,9 +180,9 @@ def main() -> None:
     ]:
         out(f"{label:<40} {pages_s:>10,.1f} {items_s:>12,.0f} {kb:>9,.1f}\n")
     out(f"\nrequests per title ({args.cost_titles}-title catalogs, full listing + every detail)\n")
-    out(f"{'provider':<10} {'listing':>8} {'detail':>8}\n")
-    for name, listing, detail in asyncio.run(request_cost(args.cost_titles)):
-        out(f"{name:<10} {listing:>8.2f} {detail:>8.2f}\n")
+    out(f"{'provider':<10} {'listing':>8} {'detail':>8} {'seasons':>8}\n")
+    for name, listing, detail, seasons in asyncio.run(request_cost(args.cost_titles)):
+        out(f"{name:<10} {listing:>8.3f} {detail:>8.2f} {seasons:>8.2f}\n")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ status code. The refresh route needs the admin key and answers:
 ==========================  ======  =============================================
 outcome                     status  body
 ==========================  ======  =============================================
-refresh started             202     ``{"instance", "status": "started"}``
-a refresh is running        409     ``{"error", "instance"}``
+refresh started             202     ``{"instance", "status": "started", "run_id"}``
+a refresh is running        409     ``{"error", "instance", "run_id"}`` (the active run's id,
+                                    as the jobs API's run-now 409 gives it)
 no such enabled provider    404     ``{"error", "instance"}``
 catalog service not started 503     ``{"error"}``
 ==========================  ======  =============================================
@@ -62,11 +63,16 @@ async def refresh_instance(request: Request) -> JSONResponse:
     if service is None:
         return JSONResponse({"error": "the catalog service is not running"}, status_code=503)
     try:
-        service.trigger(instance)
+        run_id = await service.start(instance)
     except CatalogError as error:
         status = _STATUS.get(type(error), 409)
-        return JSONResponse({"error": str(error), "instance": instance}, status_code=status)
-    return JSONResponse({"instance": instance, "status": "started"}, status_code=202)
+        body: dict[str, Any] = {"error": str(error), "instance": instance}
+        if isinstance(error, RefreshRunningError):
+            body["run_id"] = error.run_id
+        return JSONResponse(body, status_code=status)
+    return JSONResponse(
+        {"instance": instance, "status": "started", "run_id": run_id}, status_code=202
+    )
 
 
 routes = [

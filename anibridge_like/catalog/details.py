@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -39,12 +39,15 @@ from anibridge_like.catalog.retry import (
 from anibridge_like.catalog.stage import InstanceRun, StageLifecycle, StageResult
 from anibridge_like.catalog.state import (
     StageName,
+    StageStatus,
     fetch_named,
     iso,
     parse_iso,
     read_stage,
+    run_ready,
     save_stage,
     utcnow,
+    write_stage,
 )
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.sync.priority import WANTED_TITLE
@@ -135,8 +138,20 @@ class DetailStage:
         if (skip := life.backing_off()) is not None:
             return skip
         if total == 0:
-            result = await life.nothing_due()
-            return replace(result, next_attempt_at=wanted_next)
+            # failing titles not due yet keep their own retry, and a wanted title its refresh:
+            # the stage's next attempt is the earliest of them
+            next_at = _earliest(await self._next_failing(run), wanted_next)
+            recorded = parse_iso(state["next_attempt_at"]) if state else None
+            await life.nothing_due()
+            if recorded != next_at:
+                await write_stage(
+                    run.writer,
+                    run.spec.name,
+                    self.name,
+                    label="detail.nothing_due",
+                    **run_ready(next_attempt_at=iso(next_at)),
+                )
+            return StageResult(StageStatus.READY, skipped=True, next_attempt_at=next_at)
         progress = await life.begin(total)
         log.info("detail.started", due=total)
         tally = _Tally(total, catalog, failing, wanted_next=wanted_next)
@@ -155,6 +170,18 @@ class DetailStage:
         except BaseExceptionGroup as group_error:
             raise group_error.exceptions[0] from None
         return await self._finish(life, tally)
+
+    @staticmethod
+    async def _next_failing(run: InstanceRun) -> datetime | None:
+        """When the next title whose details are failing is due again (None: none failing)."""
+        async with run.readers.connection() as conn:
+            rows = await conn.execute_fetchall(
+                "SELECT MIN(s.detail_next_at) FROM titles t JOIN title_state s"
+                " ON s.title_id = t.id WHERE t.site = ? AND t.gone = 0"
+                " AND s.detail_status = 'failed'",
+                (run.site,),
+            )
+        return parse_iso(list(rows)[0][0])
 
     # ---- tasks ---------------------------------------------------------------------------
     async def _feed(
@@ -254,7 +281,7 @@ class DetailStage:
             error=error.message,
         )
         stop: PluginError | None = None
-        if stops_stage(error):
+        if stops_stage(error, pause_cap=run.settings.backoff_cap_seconds):
             stop = error
         elif tally.streak >= TRANSIENT_STREAK_LIMIT:
             stop = PluginError(
@@ -339,18 +366,22 @@ class DetailStage:
             return await life.fail(error, persisted=tally.persisted, failed=tally.failed)
         last = tally.last_error
         note = f"{last.code.value}: {last.message}" if last is not None else None
-        wanted_at = tally.wanted_next
-        if wanted_at is not None and (
-            tally.earliest_retry is None or wanted_at < tally.earliest_retry
-        ):
-            tally.earliest_retry = wanted_at
-
-        result = await life.ready(note=note, next_attempt_at=tally.earliest_retry)
+        # Titles that failed in earlier runs and were not due in this one keep their own retry,
+        # and wanted titles their refresh: the stage's next attempt is the earliest of them all.
+        retry_at = _earliest(
+            await self._next_failing(life.run), tally.earliest_retry, tally.wanted_next
+        )
+        result = await life.ready(note=note, next_attempt_at=retry_at)
         run.log.info(
             "detail.ready",
             stage=self.name.value,
             persisted=tally.persisted,
             failed=tally.failed,
-            retry_failed_at=iso(tally.earliest_retry),
+            retry_failed_at=iso(retry_at),
         )
         return result
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    known = [m for m in moments if m is not None]
+    return min(known) if known else None

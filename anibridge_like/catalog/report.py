@@ -2,12 +2,16 @@
 
 Persisted state (``stage_state``) says what is true across restarts; the service's live progress
 adds what only the running process knows (rate, ETA, current item, queue depth, writer lag).
+Titles whose details keep failing are listed per instance (``failing_titles``: how many, when the
+next of them is retried, the latest error): a stage can be ``ready`` while some of its titles
+still wait for their own retry.
 
 Readiness vocabulary:
 
-* an instance is **ready** when its title listing was promoted at least once (its catalog serves;
-  the same rule Torznab applies per library);
-* a library is ready when at least one provider instance in its scope is ready;
+* an instance is **ready** when its title listing was promoted at least once;
+* a library is ready when its Torznab endpoint serves: the one rule of
+  :mod:`anibridge_like.libraries.readiness` (an instance in its scope has its title listing done
+  and a release of the library's kind indexed, or its detail stage done);
 * the catalog is **ready** when every enabled provider instance is ready, **complete** when every
   stage of every instance is ``ready`` and no refresh runs, and **bootstrapping** while some stage
   of some enabled instance has never been ready.
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from anibridge_like.catalog.state import StageStatus, iso
 from anibridge_like.jobs.store import load_jobs
+from anibridge_like.libraries.readiness import READY_LIBRARIES_SQL
 from anibridge_like.libraries.scope import in_scope
 from anibridge_like.plugins.instances import load_instances
 
@@ -103,10 +108,22 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
             for r in await conn.execute_fetchall("SELECT id, slug, name, kind FROM libraries")
         ]
         scopes = {r.name: r.libraries for r in await load_instances(conn, "provider")}
+        ready_libraries = {str(r[0]) for r in await conn.execute_fetchall(READY_LIBRARIES_SQL)}
         counts = {
             r[0]: int(r[1])
             for r in await conn.execute_fetchall(
                 "SELECT site, COUNT(*) FROM titles WHERE gone = 0 GROUP BY site"
+            )
+        }
+        failing = {
+            r[0]: {"count": int(r[1]), "next_retry_at": r[2], "last_error": r[3]}
+            for r in await conn.execute_fetchall(
+                "SELECT t.site, COUNT(*), MIN(s.detail_next_at),"
+                " (SELECT s2.detail_error FROM title_state s2 JOIN titles t2"
+                "  ON t2.id = s2.title_id WHERE t2.site = t.site AND t2.gone = 0"
+                "  AND s2.detail_status = 'failed' ORDER BY s2.detail_next_at DESC LIMIT 1)"
+                " FROM titles t JOIN title_state s ON s.title_id = t.id"
+                " WHERE t.gone = 0 AND s.detail_status = 'failed' GROUP BY t.site"
             )
         }
     service = _service(ctx)
@@ -145,6 +162,9 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
                 "ready": ready,
                 "running": name in running,
                 "titles": counts.get(site, 0),
+                "failing_titles": failing.get(
+                    site, {"count": 0, "next_retry_at": None, "last_error": None}
+                ),
                 "refresh_interval_hours": inst["refresh_interval_hours"],
                 "refresh_cron": inst["refresh_cron"],
                 "next_run_at": iso(service.next_run_at(name)) if service is not None else None,
@@ -164,7 +184,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
                 "library": lib["slug"],
                 "name": lib["name"],
                 "kind": lib["kind"],
-                "ready": any(m in ready_names for m in members),
+                "ready": lib["slug"] in ready_libraries,
                 "instances": members,
             }
         )
@@ -173,6 +193,7 @@ async def catalog_snapshot(ctx: AppContext) -> dict[str, Any]:
         "complete": bool(enabled_names) and complete,
         "bootstrapping": bootstrapping,
         "running": sorted(running),
+        "failing_titles": sum(i["failing_titles"]["count"] for i in out_instances),
         "writer": {
             "queue_depth": writer.queue_depth,
             "lag_seconds": round(lag, 3),

@@ -86,7 +86,8 @@ class Retrier:
     def delay_for(self, error: PluginError, attempt: int) -> float | None:
         """Seconds to wait before retrying after ``error`` on ``attempt`` (0-based), or None."""
         policy = policy_for(error.code)
-        if not error.retry or not policy.retryable or attempt >= self.attempts:
+        retryable = policy.retryable or policy.retry_if_flagged
+        if not error.retry or not retryable or attempt >= self.attempts:
             return None
         if policy.honour_retry_after and error.retry_after is not None:
             if error.retry_after > self.cap:
@@ -122,12 +123,13 @@ class Retrier:
                 delay = self.delay_for(error, attempt)
                 if delay is None:
                     raise error from (None if error is exc else exc)
-                log.info(
+                (log.warning if attempt == 0 else log.info)(
                     "plugin.retry",
                     call=what,
                     code=error.code.value,
                     attempt=attempt + 1,
                     delay=round(delay, 3),
+                    error=error.message,
                 )
                 attempt += 1
                 self.retries += 1
@@ -207,8 +209,15 @@ def is_transient(error: PluginError) -> bool:
     return error.code in (ErrorCode.UPSTREAM, ErrorCode.TIMEOUT, ErrorCode.PARTIAL)
 
 
-def stops_stage(error: PluginError) -> bool:
-    """Whether one title's error stops the whole stage (the site refuses us, or throttles)."""
+def stops_stage(error: PluginError, *, pause_cap: float | None = None) -> bool:
+    """Whether one title's error stops the whole stage (the site refuses us, or throttles).
+
+    With ``pause_cap`` (the longest wait a run sits out), ``rate_limited`` stops the stage only
+    when the site asked for a longer pause than that; a shorter one pauses the host (the
+    provider's HTTP client holds every request to it) and fails at most this title.
+    """
+    if error.code is ErrorCode.RATE_LIMITED and pause_cap is not None:
+        return error.retry_after is not None and error.retry_after > pause_cap
     return error.code in _STAGE_STOPPING
 
 
@@ -226,4 +235,6 @@ def title_retry_at(
         delay = policy_for(error.code).stage_backoff_seconds
     else:
         delay = backoff_delay(failures - 1, settings.title_retry_base_seconds, cap, rng)
+        if error.code is ErrorCode.RATE_LIMITED and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
     return now + timedelta(seconds=delay)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -198,6 +198,19 @@ class CatalogService:
         except JobRunningError as busy:
             raise RefreshRunningError(instance, busy.run_id) from None
 
+    async def start(self, instance: str) -> int:
+        """Start a manual refresh of ``instance`` now and return its run id once claimed (the
+        refresh route); :class:`RefreshRunningError` carries the active run's id."""
+        job_id = self._job_ids.get(instance)
+        if instance not in self.specs or job_id is None:
+            raise UnknownInstanceError(instance)
+        if self._closing:
+            raise RefreshRunningError(instance)
+        try:
+            return await self.runner.run_now(job_id, "manual")
+        except JobRunningError as busy:
+            raise RefreshRunningError(instance, busy.run_id) from None
+
     async def wait(self, instance: str) -> None:
         """Wait for the running refresh of ``instance`` (if any) to end."""
         job_id = self._job_ids.get(instance)
@@ -287,7 +300,10 @@ class CatalogService:
         wanted = [r.next_attempt_at for r in results.values() if r.next_attempt_at is not None]
         job_id = self._job_ids.get(spec.name)
         if wanted and job_id is not None and not self._closing:
-            self.runner.run_at(job_id, max(min(wanted), utcnow()), "retry")
+            # not "now": this very run may itself be the retry job, still running for a moment,
+            # and the scheduler skips a job that fires while its last run is still running
+            soonest = utcnow() + timedelta(seconds=1)
+            self.runner.run_at(job_id, max(min(wanted), soonest), "retry")
 
     # ---- progress lines ------------------------------------------------------------------
     async def _log_progress(self) -> None:

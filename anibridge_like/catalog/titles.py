@@ -348,9 +348,10 @@ class TitleStage:
         life = StageLifecycle(run, self.name, {"status": "running", "attempts": plan.attempts})
         failure = life.failure(error)
 
-        async def unit(conn: aiosqlite.Connection) -> bool:
+        async def unit(conn: aiosqlite.Connection) -> tuple[bool, bool]:
             row = await read_stage(conn, run.spec.name, self.name)
             keep = bool(row and row["cursor"])
+            live = bool(row and row["live_generation"] is not None)
             if not keep:
                 await conn.execute(
                     "DELETE FROM staging_titles WHERE site = ? AND generation = ?",
@@ -367,11 +368,12 @@ class TitleStage:
                 persisted=counts["persisted"],
                 failed=counts["failed"],
             )
-            return keep
+            return keep, live
 
-        kept = await run.writer.run(unit, label="title.fail")
+        kept, live = await run.writer.run(unit, label="title.fail")
+        # A listing that was promoted before still serves: its titles' details keep refreshing.
         return life.failed(
             failure,
-            blocks_following=True,
+            blocks_following=not live,
             staged_kept=counts["persisted"] if kept else 0,
         )

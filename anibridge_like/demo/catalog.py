@@ -120,6 +120,8 @@ class GeneratedCatalog:
         kind: Literal["series", "movie"] = "series"
         if self.flavor == "movies":
             kind = "movie" if rng.random() < 0.7 else "series"
+        elif self.flavor == "anime" and _film_only(self.site, self.seed, i):
+            kind = "movie"  # an anime film listed on its own (only a /filme page)
         # Every 97th title reuses an earlier canonical name with another year (remakes).
         if i > 10 and i % 97 == 0:
             prev = self._names[rng.randrange(len(self._names))]
@@ -146,7 +148,7 @@ class GeneratedCatalog:
         aliases: list[str] = []
         roll = rng.random()
         title = canonical
-        if self.flavor != "movies" and roll < 0.25:
+        if roll < 0.25:
             title = f"{rng.choice(names.DE_ADJ)} {rng.choice(names.DE_NOUN)}"
             if seen.get(title):
                 title = f"{title} {year}"
@@ -154,8 +156,13 @@ class GeneratedCatalog:
             aliases.append(canonical)
         elif roll < 0.35 and canonical.startswith("The "):
             title = canonical[4:]
+            if self.flavor == "movies":
+                aliases.append(canonical)
         if rng.random() < 0.3:
-            aliases.append(f"{rng.choice(names.JA)} {rng.choice(names.JA_TAIL)}")
+            ja_alias = f"{rng.choice(names.JA)} {rng.choice(names.JA_TAIL)}"
+            if self.flavor != "movies":
+                # megakino shows one alias: the original title (``.pmovie__original-title``)
+                aliases.append(ja_alias)
         matchable = rng.random() >= 0.05
         return _Name(title, canonical, tuple(aliases), year, kind, matchable)
 
@@ -229,6 +236,7 @@ class GeneratedCatalog:
         return title
 
     def _title_languages(self, rng: random.Random) -> frozenset[Language]:
+        pools: tuple[set[Language], ...]
         if self.flavor == "anime":
             pools = (
                 {Language.GERMAN_SUB},
@@ -236,14 +244,25 @@ class GeneratedCatalog:
                 {Language.GERMAN_SUB, Language.ENGLISH_SUB},
                 {Language.GERMAN_DUB, Language.GERMAN_SUB, Language.ENGLISH_SUB},
             )
-        else:
+        elif self.flavor == "series":
+            # s.to offers German and English audio only (its season-page flags and player
+            # labels: "Deutsch", "Englisch"; aniworld 4.x ``s_to/episode.py`` LANG_LABEL_TO_ENUM)
             pools = (
                 {Language.GERMAN_DUB},
                 {Language.GERMAN_DUB, Language.ENGLISH_DUB},
                 {Language.ENGLISH_DUB},
-                {Language.GERMAN_DUB, Language.GERMAN_SUB},
+                {Language.GERMAN_DUB},
             )
+        else:
+            # megakino is a German site: every film and serial is German audio
+            pools = ({Language.GERMAN_DUB},)
         return frozenset(rng.choice(pools))
+
+
+def _film_only(site: str, seed: int, i: int) -> bool:
+    """About 1 in 16 anime titles is a film on its own (hash-based: the name stream is kept)."""
+    digest = hashlib.blake2b(f"{site}:{seed}:{i}:film".encode(), digest_size=2).digest()
+    return i > 0 and digest[0] % 16 == 0
 
 
 def _episode_titles(rng: random.Random, number: int) -> dict[str, str]:
@@ -320,7 +339,7 @@ def _episodes(title: GenTitle, rng: random.Random, flavor: Flavor) -> list[GenEp
                     e,
                 )
             )
-    if rng.random() < 0.2:
+    if rng.random() < 0.2 and flavor != "movies":  # megakino posts seasons, no specials
         for n in range(1, rng.randint(1, 3) + 1):
             out.append(
                 GenEpisode(

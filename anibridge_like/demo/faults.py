@@ -6,7 +6,9 @@ site app built with :func:`fault_middleware` consults it on every request:
 ================  ===============================================================================
 kind              effect on a matching request
 ================  ===============================================================================
-rate_limit        ``429`` with ``Retry-After: <retry_after>``
+rate_limit        ``429`` with ``Retry-After: <retry_after>``; the controller counts requests that
+                  arrive while a window it announced is still open
+                  (:attr:`FaultController.inside_window`)
 server_error      ``<status>`` (default 500) with a short HTML error page
 slow              wait ``delay`` seconds before answering (``where="body"``: send the first
                   ``keep`` share of the body, then wait, then the rest), so a short client
@@ -14,14 +16,18 @@ slow              wait ``delay`` seconds before answering (``where="body"``: sen
 truncate          cut the body after the ``keep`` share (well-framed: the HTML just ends)
 layout            the renderer switches to a changed layout (parsers must raise invalid_data)
 drop_titles       the listing omits a deterministic ``share`` of its titles
+challenge         ``200`` with a token-gate stub page (a JS shim that calls ``/index.php?yg=token``
+                  and reloads, as megakino serves it) instead of the document
+soft_404          ``200`` with a "page not found" HTML page instead of the document
 ================  ===============================================================================
 
 Each rule has an optional ``path`` glob (``fnmatch``, e.g. ``/anime/stream/*``), an optional
-``count`` (apply to that many matching requests, then retire) and ``skip`` (let that many matching
-requests pass first). Rules are set in-process (``faults.add("rate_limit", path=..., count=2)``,
-``faults.clear()``) or over HTTP on the running fake (``POST /__faults`` with one rule or a list
-as JSON, ``GET``/``DELETE /__faults``; ``GET``/``DELETE /__counters``), so loopback servers in
-other processes can be driven too. The controller is thread-safe (servers may run in a thread).
+``count`` (apply to that many matching requests, then retire), ``skip`` (let that many matching
+requests pass first) and ``every`` (apply to every N-th matching request only). Rules are set
+in-process (``faults.add("rate_limit", path=..., count=2)``, ``faults.clear()``) or over HTTP on
+the running fake (``POST /__faults`` with one rule or a list as JSON, ``GET``/``DELETE
+/__faults``; ``GET``/``DELETE /__counters``), so loopback servers in other processes can be
+driven too. The controller is thread-safe (servers may run in a thread).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import asyncio
 import itertools
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
@@ -37,7 +44,16 @@ from typing import Any, Literal, get_args
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FaultKind = Literal["rate_limit", "server_error", "slow", "truncate", "layout", "drop_titles"]
+FaultKind = Literal[
+    "rate_limit",
+    "server_error",
+    "slow",
+    "truncate",
+    "layout",
+    "drop_titles",
+    "challenge",
+    "soft_404",
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 CONTROL_PATHS = ("/__faults", "/__counters")
 
@@ -56,6 +72,8 @@ class Fault:
     where: Literal["before", "body"] = "before"
     keep: float = 0.5
     share: float = 0.2
+    every: int = 0
+    """Apply to every ``every``-th matching request only (0 = each one)."""
     id: int = 0
     seen: int = 0
     """Matching requests so far (skipped ones included)."""
@@ -110,6 +128,11 @@ class FaultController:
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         self._counters: Counter[str] = Counter()
+        self._window_until = 0.0
+        self.inside_window = 0
+        """Requests that arrived while a Retry-After window this site announced was open."""
+        self.rate_limited = 0
+        """429 answers sent."""
 
     # ---- rules --------------------------------------------------------------------------
     def add(self, kind: FaultKind, **params: Any) -> Fault:
@@ -122,7 +145,7 @@ class FaultController:
     def add_json(self, data: dict[str, Any] | list[dict[str, Any]]) -> list[Fault]:
         items = data if isinstance(data, list) else [data]
         allowed = {"kind", "path", "count", "skip", "retry_after", "status", "delay", "where"}
-        allowed |= {"keep", "share"}
+        allowed |= {"keep", "share", "every"}
         out = []
         for item in items:
             unknown = set(item) - allowed
@@ -148,16 +171,24 @@ class FaultController:
         drop = 0.0
         with self._lock:
             self._counters[path] += 1
+            now = time.monotonic()
+            if now < self._window_until:
+                self.inside_window += 1
             for fault in self._faults:
                 if fault.exhausted or not fault.matches(path):
                     continue
                 fault.seen += 1
                 if fault.seen <= fault.skip:
                     continue
-                if fault.kind in ("rate_limit", "server_error"):
+                if fault.every > 1 and (fault.seen - fault.skip) % fault.every:
+                    continue
+                if fault.kind in ("rate_limit", "server_error", "challenge", "soft_404"):
                     if applied.status is not None:
                         continue
                     applied.status = fault
+                    if fault.kind == "rate_limit":
+                        self.rate_limited += 1
+                        self._window_until = max(self._window_until, now + fault.retry_after)
                 elif fault.kind == "slow":
                     applied.slow = applied.slow or fault
                 elif fault.kind == "truncate":
@@ -184,6 +215,9 @@ class FaultController:
     def reset_counters(self) -> None:
         with self._lock:
             self._counters.clear()
+            self.inside_window = 0
+            self.rate_limited = 0
+            self._window_until = 0.0
 
 
 def render_faults(scope: Scope) -> RenderFaults:
@@ -293,15 +327,34 @@ class FaultMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+CHALLENGE_PAGE = (
+    b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Bitte warten...</title>'
+    b"<script>fetch('/index.php?yg=token',{credentials:'include'}).then(function(){"
+    b"location.replace(location.href)});</script></head><body>Bitte warten...</body></html>"
+)
+"""The token-gate stub megakino serves before its cookie is set (short, ``yg=token`` +
+``location.replace``; mediaforge ``megakino`` helpers, ``_looks_like_challenge``)."""
+
+SOFT_404_PAGE = (
+    b'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Seite nicht '
+    b"gefunden</title></head><body><main><h1>Seite nicht gefunden</h1><p>Die angeforderte Seite "
+    b'existiert nicht.</p><a href="/">Zur Startseite</a></main></body></html>'
+)
+
+
 async def _error_response(send: Send, fault: Fault) -> None:
+    extra: list[tuple[bytes, bytes]] = []
     if fault.kind == "rate_limit":
         status = 429
         body = b"<html><body><h1>429 Too Many Requests</h1></body></html>"
         extra = [(b"retry-after", _seconds(fault.retry_after))]
+    elif fault.kind == "challenge":
+        status, body = 200, CHALLENGE_PAGE
+    elif fault.kind == "soft_404":
+        status, body = 200, SOFT_404_PAGE
     else:
         status = fault.status
         body = b"<html><body><h1>Server Error</h1></body></html>"
-        extra = []
     await send(
         {
             "type": "http.response.start",

@@ -2,6 +2,9 @@
 of info-hashes, and one flusher task that writes every running download's progress in a single
 writer unit per interval (coalesced: no write per progress tick).
 
+A completed download asks the media servers bound to its libraries to rescan
+(:mod:`anibridge_like.mediaservers.after_download`) on a task of its own.
+
 Start-up re-queues what a stopped process left ``downloading`` (yt-dlp continues the partial
 files) and everything still ``queued``. Stop: every transfer is asked to cancel, workers end,
 progress is flushed; rows stay ``downloading`` so the next start resumes them.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from typing import Any
 
 import structlog
@@ -21,6 +25,7 @@ from anibridge_like.downloads.hosting import Hosters
 from anibridge_like.downloads.job import DownloadFailed, JobDeps, run_job
 from anibridge_like.downloads.tokens import sign, stream_key
 from anibridge_like.downloads.ytdlp import Cancelled, Live
+from anibridge_like.mediaservers.after_download import scan_after_download
 from anibridge_like.providers.links import EpisodeLinks, EpisodeRef
 
 log = structlog.get_logger(__name__)
@@ -42,6 +47,8 @@ class DownloadService:
         self.stream_key = b""
         """Key of ``/stream/{token}`` signatures (read once at start)."""
         self._stopping = False
+        self._followers: set[asyncio.Task[object]] = set()
+        """Scan requests to media servers after completed downloads (bounded, best effort)."""
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def __aenter__(self) -> DownloadService:
@@ -88,9 +95,9 @@ class DownloadService:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(STOP_WAIT_SECONDS):
                     await asyncio.gather(*waits)
-        for task in self._tasks:
+        for task in [*self._tasks, *self._followers]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._followers]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._flush()
@@ -167,6 +174,18 @@ class DownloadService:
             file=fields.get("file_name"),
             host=fields.get("host"),
         )
+        # media servers rescan on their own task: a slow server never holds this worker
+        self._follow(scan_after_download(self.ctx, row.site, row.slug, download=infohash))
+
+    def _follow(self, work: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.create_task(work, name="download-scan-trigger")
+        self._followers.add(task)
+        task.add_done_callback(self._followers.discard)
+
+    async def followers_done(self) -> None:
+        """Wait for the scan requests started so far (each bounded by its timeout)."""
+        while self._followers:
+            await asyncio.gather(*self._followers, return_exceptions=True)
 
     async def _finish(self, infohash: str, **fields: Any) -> None:
         # a failure only lands on a row still downloading (a pause or delete meanwhile wins);

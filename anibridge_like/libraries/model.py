@@ -28,6 +28,12 @@ def default_categories(kind: str) -> tuple[int, ...]:
     return DEFAULT_CATEGORIES.get(kind, DEFAULT_CATEGORIES["series"])
 
 
+def title_kind_sql(library: str) -> str:
+    """SQL expression: the title kind (``movie`` | ``series``) a ``libraries`` row aliased
+    ``library`` holds (the SQL twin of :attr:`Library.title_kind`)."""
+    return f"CASE {library}.kind WHEN 'movies' THEN 'movie' ELSE 'series' END"
+
+
 def default_name(slug: str) -> str:
     """A library's display name when the seed gives none."""
     return slug.replace("-", " ").title()

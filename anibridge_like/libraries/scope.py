@@ -44,3 +44,12 @@ def shares_library_sql(first: str, second: str) -> str:
         f" WHERE {scope_sql(first, f'{first}_{second}_lib.id')}"
         f" AND {scope_sql(second, f'{first}_{second}_lib.id')})"
     )
+
+
+def serving_sql(instance: str, library: str) -> str:
+    """SQL join condition: ``instance`` is an enabled provider instance with a site whose scope
+    covers the ``libraries`` row aliased ``library`` (the instances a library is served from)."""
+    return (
+        f"{instance}.kind = 'provider' AND {instance}.enabled = 1"
+        f" AND {instance}.site IS NOT NULL AND {scope_sql(instance, f'{library}.id')}"
+    )

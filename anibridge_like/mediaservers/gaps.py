@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from anibridge_like.libraries.scope import scope_sql
 from anibridge_like.mediaservers.resolve import FILM, GOOD, work_filter
 from anibridge_like.plugins.provider import Language
 
@@ -48,11 +49,10 @@ class _Episode:
 
 
 def _sites(conn: sqlite3.Connection, library_id: int) -> list[str]:
+    """The sites of the enabled provider instances whose scope covers the library."""
     rows = conn.execute(
         "SELECT DISTINCT p.site FROM plugin_instances p WHERE p.kind = 'provider'"
-        " AND p.enabled = 1 AND p.site IS NOT NULL AND (p.all_libraries = 1 OR EXISTS ("
-        " SELECT 1 FROM plugin_instance_libraries s WHERE s.instance_id = p.id"
-        " AND s.library_id = ?)) ORDER BY p.site",
+        f" AND p.enabled = 1 AND p.site IS NOT NULL AND {scope_sql('p', '?')} ORDER BY p.site",
         (library_id,),
     ).fetchall()
     return [str(r[0]) for r in rows]

@@ -20,7 +20,8 @@ rate_limited    wait ``retry_after`` seconds (or the backoff delay when absent),
 upstream        retry with exponential backoff + jitter up to the cap; then back the stage off
 timeout         same as ``upstream``
 partial         keep ``items`` that came with the error and resume from ``cursor``
-invalid_data    the page parsed but not as expected: fail the stage, keep the error, back off
+invalid_data    the page parsed but not as expected: fail the stage, keep the error, back off;
+                a page cut off in transit (``retry`` set) is retried within the run first
 blocked         the site refuses us (captcha, geo-block): fail the stage, back off long
 auth            credentials rejected: fail the stage, no quick retry (needs the user); the
                 instance is disconnected
@@ -117,6 +118,9 @@ class Policy:
     """Base delay before the next attempt of a failed stage (doubles per consecutive failure)."""
     automatic_retry: bool = True
     """Whether the scheduler retries the stage by itself at all."""
+    retry_if_flagged: bool = False
+    """Retry within the run after all when the error itself says the next call may differ
+    (``retry`` set: a page cut off in transit is ``invalid_data`` that a refetch may fix)."""
     counts_as_failure: bool = True
     """Whether it counts towards the instance's consecutive failures (a pause does not)."""
     disconnects: bool = False
@@ -128,7 +132,7 @@ _POLICIES: dict[ErrorCode, Policy] = {
     ErrorCode.UPSTREAM: Policy(True, True, False, True, 300.0),
     ErrorCode.TIMEOUT: Policy(True, False, False, True, 300.0),
     ErrorCode.PARTIAL: Policy(True, True, True, True, 300.0),
-    ErrorCode.INVALID_DATA: Policy(False, False, False, True, 1800.0),
+    ErrorCode.INVALID_DATA: Policy(False, False, False, True, 1800.0, retry_if_flagged=True),
     ErrorCode.BLOCKED: Policy(False, False, False, True, 3600.0),
     ErrorCode.AUTH: Policy(False, False, False, True, 6 * 3600.0, disconnects=True),
     ErrorCode.NOT_FOUND: Policy(False, False, False, False, 24 * 3600.0),

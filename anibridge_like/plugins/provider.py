@@ -126,6 +126,9 @@ class ProviderCapabilities:
     kinds: frozenset[TitleKind] = frozenset({"series"})
     languages: frozenset[Language] = frozenset(Language)
     paged_listing: bool = False
+    final_listing_titles: bool = True
+    """False when the listing's titles are provisional (e.g. derived from URL slugs) and only
+    the detail reads the real title, year and aliases (which then replace them)."""
 
 
 @runtime_checkable

@@ -20,7 +20,8 @@ Details
     ``filme`` = films) and the active season's table; every other season is one more page. Rows
     are ``tr[itemtype=schema.org/Episode]`` (``meta[itemprop=episodeNumber]`` or the
     ``episode-N``/``film-N`` link), German title in ``strong``, English in ``span``, languages
-    from flag images (:data:`FLAG_LANGUAGES`).
+    from flag images (:data:`FLAG_LANGUAGES`). A title with nothing but films (its nav links only
+    ``filme``) is kind ``movie`` (the listing cannot tell; it says ``series`` until the detail).
 
 Required parts missing (container, nav, table, title, row numbers) raise ``invalid_data`` naming
 what was missing; a page that does not end in ``</html>`` counts as truncated.
@@ -29,7 +30,7 @@ what was missing; a page that does not end in ``</html>`` counts as truncated.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -38,6 +39,8 @@ from pydantic import Field
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import (
+    FILM_SEASON,
+    Episode,
     ProviderCapabilities,
     TitleDetail,
     TitleItem,
@@ -72,7 +75,7 @@ class AniWorldProvider:
     capabilities: ClassVar[ProviderCapabilities] = ProviderCapabilities(
         site="aniworld",
         listable=True,
-        kinds=frozenset({"series"}),
+        kinds=frozenset({"series", "movie"}),
         languages=frozenset(FLAG_LANGUAGES.values()),
         paged_listing=False,
     )
@@ -132,29 +135,41 @@ class AniWorldProvider:
 
     async def fetch_detail(self, slug: str) -> TitleDetail:
         path = f"/anime/stream/{slug}"
-        page = parse_series_page(await self.http.get_text(path), f"series page {path}")
+        page = await self.http.parsed(
+            path, lambda html: parse_series_page(html, f"series page {path}")
+        )
         episodes = list(page.episodes)
         for season, href in page.seasons.items():
             if season == page.active:
                 continue
             where = f"season page {href}"
             try:
-                html = await self.http.get_text(href)
+                rows = await self.http.parsed(href, _season_parser(season, where))
             except PluginError as err:
                 if err.code != ErrorCode.NOT_FOUND:
                     raise
                 raise PluginError(
                     ErrorCode.UPSTREAM, f"{where} is linked from {path} but answers 404"
                 ) from err
-            episodes.extend(parse_season_page(html, season, where))
+            episodes.extend(rows)
         episodes.sort(key=lambda e: (e.season < 0, e.season, e.number))
         self._log.debug("provider.detail_parsed", slug=slug, episodes=len(episodes))
+        # a title with nothing but films (only a /filme page) is a film: the canonical stage maps
+        # it as a movie
+        film_only = bool(episodes) and all(e.season == FILM_SEASON for e in episodes)
         return TitleDetail(
             slug=slug,
             title=page.title,
-            kind="series",
+            kind="movie" if film_only else "series",
             aliases=page.aliases,
             year=page.year,
             episodes=episodes,
             external_ids={"imdb": page.imdb} if page.imdb else {},
         )
+
+
+def _season_parser(season: int, where: str) -> Callable[[str], list[Episode]]:
+    def parse(html: str) -> list[Episode]:
+        return parse_season_page(html, season, where)
+
+    return parse

@@ -182,7 +182,10 @@ class SeriesPage:
 
 def _require_complete(html: str, where: str) -> None:
     if not _END.search(html[-256:]):
-        raise invalid("page truncated (no </html>)", where)
+        error = invalid("page truncated (no </html>)", where)
+        if error.code is ErrorCode.INVALID_DATA:
+            error.retry = True  # cut off in transit: the next fetch may be whole
+        raise error
 
 
 def _season_of_href(href: str) -> int | None:

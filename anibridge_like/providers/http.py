@@ -3,13 +3,23 @@
 Every HTML provider subclasses :class:`HttpProviderConfig` for its ``config_model`` and talks to
 its site only through a :class:`PoliteClient`, which
 
-* caps concurrent requests per host (``max_concurrency``, an :class:`asyncio.Semaphore` per host),
+* caps concurrent requests per host (``max_concurrency``) and their rate
+  (``requests_per_second``, a leaky bucket from ``aiolimiter``),
+* **pauses the whole host** when the site answers 429: until the ``Retry-After`` window ends
+  (``rate_limit_pause`` when the header is missing) no request to that host leaves, queued ones
+  included; a request that would wait longer than ``max_pause`` is not sent and raises
+  ``rate_limited`` with the remaining window as ``retry_after``,
 * applies the instance's request ``timeout``,
-* retries idempotent GETs (``retries`` times) with exponential backoff + full jitter, honouring
-  ``Retry-After`` when the site sends one (up to ``backoff_cap``; a longer wait is handed to the
-  core as ``rate_limited`` with ``retry_after``),
-* follows redirects only within the configured host, and
-* maps every failure to :class:`~anibridge_like.plugins.errors.PluginError`:
+* follows redirects only within the configured host,
+* reuses a page that parsed within the last ``reuse_seconds`` (:meth:`PoliteClient.parsed`, a
+  bounded LRU of ``reuse_pages``): when the core retries a detail whose fifth season page failed,
+  only that page is asked again, and
+* maps every failure to :class:`~anibridge_like.plugins.errors.PluginError`.
+
+It does **not** retry: whether and when a failed call is tried again is decided in one place, the
+core's :class:`~anibridge_like.catalog.retry.Retrier` applying the
+:func:`~anibridge_like.plugins.errors.policy_for` table, so the attempts a user configures
+(``retry_attempts``) are the attempts made.
 
 =============================================  ==================
 what happened                                  code
@@ -30,14 +40,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import random
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import httpx
 import structlog
+from aiolimiter import AsyncLimiter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
@@ -46,9 +58,10 @@ from anibridge_like.redaction import redact_url
 log = structlog.get_logger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+T = TypeVar("T")
 
 _MAX_REDIRECTS = 5
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class HttpProviderConfig(BaseModel):
@@ -61,14 +74,32 @@ class HttpProviderConfig(BaseModel):
         None, description="Catalog site key; defaults to the provider's capabilities.site."
     )
     max_concurrency: int = Field(4, ge=1, le=64, description="Concurrent requests per host.")
+    requests_per_second: float | None = Field(
+        8.0,
+        gt=0,
+        le=1000,
+        description="Most requests per second to the host (a leaky bucket); null = no limit.",
+    )
     timeout: float = Field(20.0, gt=0, description="Timeout of one request, in seconds.")
-    retries: int = Field(3, ge=0, le=10, description="Retries of a failed idempotent GET.")
-    backoff_base: float = Field(1.0, ge=0, description="First backoff delay, in seconds.")
-    backoff_cap: float = Field(
+    rate_limit_pause: float = Field(
+        10.0,
+        ge=0,
+        description="Seconds the host is paused after a 429 without a Retry-After header.",
+    )
+    reuse_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="A page fetched this recently is reused instead of fetched again (so a "
+        "call the core retries re-fetches only the pages that failed); 0 = never reuse.",
+    )
+    reuse_pages: int = Field(
+        256, ge=0, le=100_000, description="Most pages kept for reuse (least recent dropped)."
+    )
+    max_pause: float = Field(
         60.0,
         ge=0,
-        description="Longest wait between retries (also the longest Retry-After "
-        "honoured inline; a longer one is returned to the core as rate_limited).",
+        description="Longest host pause a request waits out; a request facing a longer one is "
+        "not sent and fails as rate_limited with the remaining window (the core backs off).",
     )
     user_agent: str | None = Field(
         None, description="User-Agent header; the shared client's default when unset."
@@ -106,6 +137,7 @@ _CHALLENGE_MARKERS = (
     "g-recaptcha",
     "h-captcha",
     "captcha-container",
+    "yg=token",  # megakino's token gate: a JS stub fetching /index.php?yg=token, then reloading
 )
 
 
@@ -148,11 +180,21 @@ def error_for_status(response: httpx.Response) -> PluginError | None:
     return PluginError(ErrorCode.UPSTREAM, f"unexpected HTTP {status} at {url}", retry=False)
 
 
+@dataclass(slots=True)
+class _Host:
+    """Politeness state of one host: concurrency, rate and the Retry-After pause."""
+
+    semaphore: asyncio.Semaphore
+    limiter: AsyncLimiter | None
+    paused_until: float = 0.0
+    pauses: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
 class PoliteClient:
     """Per-instance wrapper around the shared :class:`httpx.AsyncClient`.
 
-    ``sleep`` is the coroutine used for backoff waits (tests pass one that records delays);
-    ``rng`` drives the jitter.
+    ``sleep`` and ``clock`` drive the host pause (tests pass fakes).
     """
 
     def __init__(
@@ -161,7 +203,7 @@ class PoliteClient:
         client: httpx.AsyncClient,
         *,
         sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        clock: Clock = time.monotonic,
         **log_context: Any,
     ) -> None:
         self.config = config
@@ -169,13 +211,16 @@ class PoliteClient:
         self._base = httpx.URL(config.base_url + "/")
         self._host = self._base.host
         self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._clock = clock
+        self._hosts: dict[str, _Host] = {}
         self._timeout = httpx.Timeout(config.timeout)
         self._headers = {"User-Agent": config.user_agent} if config.user_agent else {}
         self._log = log.bind(host=self._host, **log_context)
         self.requests_sent = 0
-        """Requests put on the wire (retries and redirects included)."""
+        """Requests put on the wire (redirects included)."""
+        self.reused = 0
+        """Pages served from the reuse cache instead of the wire."""
+        self._recent: OrderedDict[str, tuple[float, str]] = OrderedDict()
 
     # ---- URLs ---------------------------------------------------------------------------
     @property
@@ -195,34 +240,61 @@ class PoliteClient:
                 f"refusing {shown!r}: host {url.host!r} is not the configured {self._host!r}",
             )
 
-    def _semaphore(self, host: str) -> asyncio.Semaphore:
-        sem = self._semaphores.get(host)
-        if sem is None:
-            sem = self._semaphores[host] = asyncio.Semaphore(self.config.max_concurrency)
-        return sem
+    def host_state(self, host: str | None = None) -> _Host:
+        name = host or self._host
+        state = self._hosts.get(name)
+        if state is None:
+            rate = self.config.requests_per_second
+            limiter = AsyncLimiter(rate, 1.0) if rate else None
+            state = self._hosts[name] = _Host(
+                asyncio.Semaphore(self.config.max_concurrency), limiter
+            )
+        return state
 
-    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Delay before retry ``attempt`` (1-based): Retry-After when given, else full jitter."""
-        if retry_after is not None:
-            return min(retry_after, self.config.backoff_cap)
-        ceiling = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempt - 1))
-        return self._rng.uniform(ceiling / 2, ceiling)
+    def paused_for(self, host: str | None = None) -> float:
+        """Seconds the host stays paused (0 when it is not)."""
+        return max(0.0, self.host_state(host).paused_until - self._clock())
 
     # ---- public API ---------------------------------------------------------------------
+    async def get_bytes(self, path_or_url: str) -> bytes:
+        """GET a document's raw body (a gzip sitemap is served as ``application/x-gzip``)."""
+        async with self._send(self.url(path_or_url), stream=False) as response:
+            return response.content
+
+    async def parsed(self, path_or_url: str, parse: Callable[[str], T]) -> T:
+        """``parse`` of the page's text. A page that parsed is kept for ``reuse_seconds``: a
+        call the core retries fetches only the pages that failed, not the ones that worked."""
+        url = self.url(path_or_url)
+        key = str(url)
+        hit = self._recent.get(key)
+        if hit is not None and self._clock() - hit[0] <= self.config.reuse_seconds:
+            self._recent.move_to_end(key)
+            self.reused += 1
+            return parse(hit[1])
+        async with self._send(url, stream=False) as response:
+            text = response.text
+        result = parse(text)
+        if self.config.reuse_seconds > 0 and self.config.reuse_pages > 0:
+            self._recent[key] = (self._clock(), text)
+            self._recent.move_to_end(key)
+            while len(self._recent) > self.config.reuse_pages:
+                self._recent.popitem(last=False)
+        return result
+
     async def get_text(self, path_or_url: str) -> str:
-        """GET a page and return its decoded text (retries, error mapping, same-host redirects)."""
-        async with self._response(path_or_url, stream=False) as response:
+        """GET a page and return its decoded text (host limits, error mapping, same-host
+        redirects; no retries)."""
+        async with self._send(self.url(path_or_url), stream=False) as response:
             return response.text
 
     @asynccontextmanager
     async def stream_text(self, path_or_url: str) -> AsyncIterator[AsyncIterator[str]]:
         """GET a big page and yield an async iterator of its decoded text chunks.
 
-        Failures before the body starts are retried like :meth:`get_text`; a failure while the
-        body streams raises ``timeout``/``upstream`` from the iterator (the caller decides whether
-        what it already parsed makes that ``partial``).
+        A failure while the body streams raises ``timeout``/``upstream`` from the iterator (the
+        caller decides whether what it already parsed makes that ``partial``).
         """
-        async with self._response(path_or_url, stream=True) as response:
+        async with self._send(self.url(path_or_url), stream=True) as response:
             yield self._chunks(response)
 
     async def _chunks(self, response: httpx.Response) -> AsyncIterator[str]:
@@ -239,39 +311,50 @@ class PoliteClient:
             ) from exc
 
     # ---- machinery ----------------------------------------------------------------------
-    @asynccontextmanager
-    async def _response(self, path_or_url: str, *, stream: bool) -> AsyncIterator[httpx.Response]:
-        url = self.url(path_or_url)
-        attempt = 0
-        async with AsyncExitStack() as stack:
-            while True:
-                try:
-                    response = await stack.enter_async_context(self._send(url, stream=stream))
-                    break
-                except PluginError as err:
-                    attempt += 1
-                    if not err.retry or attempt > self.config.retries:
-                        raise
-                    if err.retry_after is not None and err.retry_after > self.config.backoff_cap:
-                        raise
-                    delay = self.backoff_delay(attempt, err.retry_after)
-                    self._log.info(
-                        "provider.http_retry",
-                        url=str(url),
-                        code=err.code.value,
-                        attempt=attempt,
-                        delay=round(delay, 3),
-                        error=err.message,
+    async def _gate(self, state: _Host, url: httpx.URL) -> None:
+        """Wait until the host may be asked again (pause over, rate slot free)."""
+        for _ in range(1000):
+            remaining = state.paused_until - self._clock()
+            if remaining > 0:
+                if remaining > self.config.max_pause:
+                    raise PluginError(
+                        ErrorCode.RATE_LIMITED,
+                        f"host {url.host} paused for {remaining:.1f} s more (Retry-After);"
+                        f" not sending GET {url}",
+                        retry_after=remaining,
                     )
-                    await self._sleep(delay)
-            yield response
+                state.waits.append(remaining)
+                await self._sleep(remaining)
+                continue
+            if state.limiter is not None:
+                await state.limiter.acquire()
+                if state.paused_until > self._clock():
+                    continue  # a 429 arrived while this request waited for its slot
+            return
+        raise PluginError(ErrorCode.RATE_LIMITED, f"host {url.host} keeps pausing; gave up")
+
+    def _pause(self, state: _Host, error: PluginError, url: httpx.URL) -> None:
+        window = (
+            error.retry_after if error.retry_after is not None else self.config.rate_limit_pause
+        )
+        until = self._clock() + window
+        if until > state.paused_until:
+            state.paused_until = until
+            state.pauses += 1
+            self._log.warning(
+                "provider.host_paused", url=str(url), seconds=round(window, 3), pauses=state.pauses
+            )
+        if error.retry_after is None:
+            error.retry_after = window
 
     @asynccontextmanager
     async def _send(self, url: httpx.URL, *, stream: bool) -> AsyncIterator[httpx.Response]:
         """One logical GET (same-host redirects followed), errors mapped; the body is read
-        unless ``stream``. Only failures raised before the response is yielded are retried."""
-        async with self._semaphore(url.host):
+        unless ``stream``."""
+        state = self.host_state(url.host)
+        async with state.semaphore:
             for _ in range(_MAX_REDIRECTS + 1):
+                await self._gate(state, url)
                 request = self._client.build_request(
                     "GET", url, headers=self._headers, timeout=self._timeout
                 )
@@ -291,6 +374,8 @@ class PoliteClient:
                         continue
                     error = error_for_status(response)
                     if error is not None:
+                        if error.code is ErrorCode.RATE_LIMITED:
+                            self._pause(state, error, url)
                         raise error
                     if not stream:
                         try:

@@ -8,9 +8,11 @@ s.to (v2)
     ``/serie/<slug>/staffel-<s>/episode-<n>`` (films ``…/filme/film-<n>``); one offer is
     ``button[data-play-url][data-provider-name]`` with ``data-language-label``/``-id``.
 megakino
-    the film page ``/films/<id>-<slug>.html`` (found through the DLE search, as the provider
-    does); one offer is an element with ``data-src`` (an ``iframe`` or a player tab) and
-    ``data-language-label``.
+    the film post ``/films/<id>-<slug>.html`` (found through the DLE search, as the provider
+    does): the player's iframes (``data-src``/``src``), named by the hoster tabs
+    (``.tabs-block__select span``) in order; a serial's season post: the options of the
+    episode's hoster select ``select#ep<N>`` (value = embed URL, text = hoster). German only
+    (the site's one language).
 
 Evidence: AniWorld's ``data-lang-key`` values 1 = German Dub, 2 = English Sub, 3 = German Sub,
 4 = English Dub (``phoenixthrush/AniWorld-Downloader``: ``src/aniworld/config.py``,
@@ -19,12 +21,14 @@ Evidence: AniWorld's ``data-lang-key`` values 1 = German Dub, 2 = English Sub, 3
 s.to v2 buttons: ``Zzackllack/AniBridge``: ``apps/api/app/providers/sto/v2.py``
 (``parse_episode_providers``: ``button[data-play-url][data-provider-name]``, ``/r?t=`` redirects).
 megakino: ``Zzackllack/AniBridge``: ``apps/api/app/providers/megakino/client.py``
-(``_extract_host_links``: ``iframe`` ``data-src``/``src`` and elements with ``data-src``).
+(``_extract_host_links``: ``iframe`` ``data-src``/``src``); Scavengarr's ``megakino.me`` plugin
+(``tabs-block__select`` span names, ``tabs-block__content`` links); xStream ``megakino.py``
+(``select[name=pmovie__select-items]#ep<N>`` options are the episode's hoster URLs).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -104,16 +108,43 @@ def parse_sto_links(html: str, page_url: str) -> list[HosterLink]:
 
 
 def parse_megakino_links(html: str, page_url: str) -> list[HosterLink]:
-    """Every hoster offer of a megakino film page that names its language, in page order."""
+    """Every hoster of a megakino film post, in page order (German)."""
     tree = LexborHTMLParser(html)
+    player = tree.css_first(".pmovie__player")
+    if player is None:
+        raise _invalid(f"film page {page_url}", "player .pmovie__player")
+    names = [_text(span) for span in player.css(".tabs-block__select span")]
     links: list[HosterLink] = []
-    for node in tree.css("[data-src][data-language-label]"):
-        attrs = node.attributes
-        language = language_from_label(attrs.get("data-language-label"))
-        src = (attrs.get("data-src") or "").strip()
-        name = (attrs.get("data-host") or "").strip() or _text(node).rpartition("–")[2].strip()
-        if language is not None and src and name:
-            links.append(HosterLink(name, urljoin(page_url, src), language.value))
-    if not links and tree.css_first("h1") is None:
-        raise _invalid(f"film page {page_url}", "title h1")
+    seen: set[str] = set()
+    for n, frame in enumerate(player.css("iframe")):
+        src = (frame.attributes.get("data-src") or frame.attributes.get("src") or "").strip()
+        url = urljoin(page_url, src) if src else ""
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        name = names[n] if n < len(names) and names[n] else _host_name(url)
+        links.append(HosterLink(name, url, Language.GERMAN_DUB.value))
     return links
+
+
+def parse_megakino_episode_links(html: str, page_url: str, number: int) -> list[HosterLink]:
+    """The hosters of episode ``number`` on a megakino season post (German)."""
+    tree = LexborHTMLParser(html)
+    select = tree.css_first(f"select#ep{number}")
+    if select is None:
+        if tree.css_first("select[name='pmovie__select-items']") is None:
+            raise _invalid(f"season post {page_url}", "episode hoster selects select#ep<N>")
+        return []
+    links: list[HosterLink] = []
+    for option in select.css("option[value]"):
+        url = urljoin(page_url, (option.attributes.get("value") or "").strip())
+        name = _text(option) or _host_name(url)
+        if url.startswith(("http://", "https://")):
+            links.append(HosterLink(name, url, Language.GERMAN_DUB.value))
+    return links
+
+
+def _host_name(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    parts = host.removeprefix("www.").split(".")
+    return parts[0] if parts and parts[0] else host

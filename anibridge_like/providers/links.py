@@ -27,6 +27,7 @@ from anibridge_like.providers.http import PoliteClient
 from anibridge_like.providers.link_pages import (
     aniworld_episode_path,
     parse_aniworld_links,
+    parse_megakino_episode_links,
     parse_megakino_links,
     parse_sto_links,
     sto_episode_path,
@@ -64,13 +65,9 @@ async def _sto(http: PoliteClient, ref: EpisodeRef) -> list[HosterLink]:
 
 
 async def _megakino(http: PoliteClient, ref: EpisodeRef) -> list[HosterLink]:
-    if ref.season != FILM_SEASON:
-        raise PluginError(
-            ErrorCode.NOT_FOUND,
-            f"{ref}: megakino serial pages carry no per-episode hoster links",
-            retry=False,
-        )
+    """A film's post, or the season post of a serial episode, found through the DLE search."""
     base, _, suffix = ref.slug.rpartition("-")
+    film = ref.season == FILM_SEASON
     for query in (ref.slug, base if suffix.isdigit() else ""):
         if not query:
             continue
@@ -78,13 +75,18 @@ async def _megakino(http: PoliteClient, ref: EpisodeRef) -> list[HosterLink]:
             {"do": "search", "subaction": "search", "story": query.replace("-", " ")}
         )
         for entry in parse_search_results(await http.get_text(path), f"search {path}"):
-            if entry.slug == ref.slug or (
-                entry.slug == base and suffix.isdigit() and entry.site_id == int(suffix)
+            if not film and entry.slug == ref.slug and entry.season == ref.season:
+                return parse_megakino_episode_links(
+                    await http.get_text(entry.path), str(http.url(entry.path)), ref.number
+                )
+            if film and (
+                entry.slug == ref.slug
+                or (entry.slug == base and suffix.isdigit() and entry.site_id == int(suffix))
             ):
                 return parse_megakino_links(
                     await http.get_text(entry.path), str(http.url(entry.path))
                 )
-    raise PluginError(ErrorCode.NOT_FOUND, f"{ref}: no megakino title page found", retry=False)
+    raise PluginError(ErrorCode.NOT_FOUND, f"{ref}: no megakino post found", retry=False)
 
 
 LINK_READERS: dict[str, Reader] = {"aniworld": _aniworld, "sto": _sto, "megakino": _megakino}

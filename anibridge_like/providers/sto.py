@@ -1,31 +1,31 @@
-"""The s.to-style provider (Serienstream "v2" layout).
+"""The s.to provider (Serienstream "v2" layout, live since 2026-01).
 
-* **Listing** — one page, ``/serien?by=alpha``: every ``/serie/<slug>`` anchor with its title and
-  ``data-alternative-title`` aliases, parsed while it downloads (:class:`ListingStream`: one
-  ``<li>`` batch at a time, so a 100,000-title page is never held whole). The site has no
+* **Listing** — one page, ``/serien?by=alpha``: every ``/serie/<slug>`` anchor with its title as
+  text (and ``data-alternative-title`` aliases), parsed while it downloads (:class:`ListingStream`:
+  one ``<li>`` batch at a time, so a 100,000-title page is never held whole). The site has no
   paging, so :meth:`StoProvider.list_titles` returns everything at once (``has_more`` False).
   When the page breaks off (connection lost, timeout, or it ends before ``</html>``) after some
   titles, the call raises ``partial`` with the titles read and the cursor
   ``after:<slug of the last one>``; a call with that cursor re-reads the page and returns only the
   titles after it (all of them if that slug is gone).
-* **Detail** — the series page (title, year, aliases, IMDb id, season links), every season page
-  (episode links ``/serie/<slug>/staffel-N/episode-M`` and their German/English titles) and, for
-  languages, **every episode page**: its player buttons carry ``data-language-label`` /
-  ``data-language-id`` (the peer project never stored s.to languages). Cost: ``1 + seasons +
-  episodes`` requests per title (≈ 26 for a 24-episode series), fanned out concurrently under the
-  instance's per-host limit. ``episode_languages: false`` skips the episode pages (then episodes
-  carry no languages) for a site that must be spared. A season or episode page the site links
-  but answers 404 fails the detail as ``upstream`` (retried later) instead of storing the title
-  without it.
+* **Detail** — the series page (title, year from its ``/jahr/YYYY`` link, IMDb id, season links)
+  and every season page: episode rows with German/English titles and **languages from the row's
+  flags** (as aniworld 4.x ``SerienstreamSeason.episode_languages`` reads them). Only rows that
+  show no flags cost their episode page (player buttons ``data-language-label``/``-id``).
+  Cost: ``1 + seasons`` requests per title, plus one per flagless row; ``episode_languages:
+  false`` never fetches episode pages. An announced season (the newest one, its page listing no
+  episode yet) is a season with 0 episodes; a title whose seasons are all empty, or an older
+  season without episodes, is a layout change (``invalid_data``). A season or episode page the
+  site links but answers 404 fails the detail as ``upstream`` (retried later).
 
-Parsing lives in :mod:`anibridge_like.providers.sto_pages`; HTTP politeness (concurrency limit,
-timeout, retries honouring Retry-After, error mapping) in :class:`PoliteClient`.
+Parsing lives in :mod:`anibridge_like.providers.sto_pages`; HTTP politeness (per-host concurrency
+and request rate, the host-wide Retry-After pause, timeout, error mapping) in :class:`PoliteClient`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -57,6 +57,7 @@ from anibridge_like.providers.sto_pages import (
 log = structlog.get_logger(__name__)
 
 _AFTER = "after:"
+T = TypeVar("T")
 
 
 class StoConfig(HttpProviderConfig):
@@ -68,8 +69,8 @@ class StoConfig(HttpProviderConfig):
     )
     episode_languages: bool = Field(
         True,
-        description="Fetch every episode page to read its languages (one request per "
-        "episode); when off, episodes are stored without languages.",
+        description="Fetch the episode page of rows whose season page shows no language "
+        "flags (one request per such episode); when off, those episodes carry no languages.",
     )
 
 
@@ -130,14 +131,18 @@ class StoProvider:
         )
 
     async def fetch_detail(self, slug: str) -> TitleDetail:
-        html = await self._http.get_text(f"/serie/{quote(slug, safe='')}")
-        series = parse_series_page(html, slug)
+        series = await self._http.parsed(
+            f"/serie/{quote(slug, safe='')}", lambda html: parse_series_page(html, slug)
+        )
         seasons = await gather_all(self._season(slug, link) for link in series.seasons)
+        self._check_empty_seasons(slug, series.seasons, seasons)
         links = [link for season in seasons for link in season]
-        languages: list[frozenset[Language]] = [frozenset()] * len(links)
-        if self.config.episode_languages:
-            pages = await gather_all(self._languages(link) for link in links)
-            languages = [page.languages for page in pages]
+        languages = [link.languages or frozenset() for link in links]
+        missing = [n for n, link in enumerate(links) if link.languages is None]
+        if missing and self.config.episode_languages:
+            pages = await gather_all(self._languages(links[n]) for n in missing)
+            for n, page in zip(missing, pages, strict=True):
+                languages[n] = page.languages
             unknown = sorted({label for page in pages for label in page.unknown})
             if unknown:
                 self._log.warning(
@@ -166,12 +171,34 @@ class StoProvider:
             external_ids=series.external_ids,
         )
 
-    async def _linked(self, path: str, linked_from: str) -> str:
-        """A page the site itself links; its 404 is the site's inconsistency (often a page
-        being rebuilt), reported as ``upstream`` so the title is retried later rather than
+    @staticmethod
+    def _check_empty_seasons(
+        slug: str, seasons: list[SeasonLink], episodes: list[list[EpisodeLink]]
+    ) -> None:
+        """Only the newest season may be empty (announced); anything else is a layout change."""
+        filled = [link.season for link, eps in zip(seasons, episodes, strict=True) if eps]
+        empty = [link.season for link, eps in zip(seasons, episodes, strict=True) if not eps]
+        if not empty:
+            return
+        if not filled:
+            raise PluginError(
+                ErrorCode.INVALID_DATA,
+                f"s.to series {slug!r}: no season page lists an episode (layout changed?)",
+            )
+        newest = max(filled)
+        if any(season < newest for season in empty):
+            raise PluginError(
+                ErrorCode.INVALID_DATA,
+                f"s.to series {slug!r}: season(s) {sorted(empty)} list no episode although later"
+                f" season {newest} does (layout changed?)",
+            )
+
+    async def _linked(self, path: str, linked_from: str, parse: Callable[[str], T]) -> T:
+        """A page the site itself links, parsed; its 404 is the site's inconsistency (often a
+        page being rebuilt), reported as ``upstream`` so the title is retried later rather than
         stored without it."""
         try:
-            return await self._http.get_text(path)
+            return await self._http.parsed(path, parse)
         except PluginError as err:
             if err.code != ErrorCode.NOT_FOUND:
                 raise
@@ -180,9 +207,12 @@ class StoProvider:
             ) from err
 
     async def _season(self, slug: str, link: SeasonLink) -> list[EpisodeLink]:
-        html = await self._linked(link.path, f"/serie/{slug}")
-        return parse_season_page(html, slug, link.season)
+        return await self._linked(
+            link.path, f"/serie/{slug}", lambda html: parse_season_page(html, slug, link.season)
+        )
 
     async def _languages(self, link: EpisodeLink) -> EpisodeLanguages:
         season_path = link.path.rsplit("/", 1)[0]
-        return parse_episode_page(await self._linked(link.path, season_path), link.path)
+        return await self._linked(
+            link.path, season_path, lambda html: parse_episode_page(html, link.path)
+        )

@@ -1,19 +1,27 @@
-"""Parsers of s.to-style pages (Serienstream "v2" layout), pure functions of the HTML text.
+"""Parsers of s.to pages (Serienstream "v2" layout), pure functions of the HTML text.
+
+The signals are the ones the parsers that read the live site key on (aniworld 4.x
+``src/aniworld/models/s_to/{series,season,episode}.py``; AniBridge ``apps/api/app/providers/sto/
+v2.py`` and ``apps/api/app/catalog/providers.py``): URL patterns first, then data attributes.
 
 =====================================  ==================================================
 page                                   what is read (required parts in **bold**)
 =====================================  ==================================================
-``/serien?by=alpha`` (listing)         **``#seriesContainer``** with **anchors to
-                                       ``/serie/<slug>``** (text = title),
-                                       ``data-alternative-title`` (aliases, comma-separated)
+``/serien?by=alpha`` (listing)         **anchors to ``/serie/<slug>`` with the title as
+                                       text** anywhere on the page (poster cards without
+                                       text and commented-out entries are skipped),
+                                       ``data-alternative-title`` (aliases)
 ``/serie/<slug>`` (series page)        **``h1`` title**, **season links**
-                                       (``/serie/<slug>/staffel-N``, ``/serie/<slug>/filme``),
-                                       year (``[itemprop=startDate]``), aliases, IMDb link
+                                       (``/serie/<slug>/staffel-N``, absolute or relative),
+                                       year (``/jahr/YYYY`` link next to the title), IMDb
 ``/serie/<slug>/staffel-N`` (season)   **episode links** ``/serie/<slug>/staffel-N/episode-M``
-                                       (films: ``/serie/<slug>/filme/film-M``), German
-                                       (``strong``) and English (``span``) episode titles
+                                       per row, German (``strong``) and English (``span``)
+                                       titles, languages from the row's ``svg-flag-*`` flags;
+                                       a season page (``link[rel=canonical]``) without any
+                                       episode is an announced season (0 episodes)
 ``…/episode-M`` (episode page)         **player buttons** ``[data-play-url]`` with
-                                       ``data-language-label`` / ``data-language-id``
+                                       ``data-language-label`` / ``data-language-id`` (read
+                                       only for rows whose season page shows no flags)
 =====================================  ==================================================
 
 A missing required part raises ``invalid_data`` naming it (a layout change must be loud, not an
@@ -43,7 +51,9 @@ _SEASON_HREF = re.compile(_HOST + r"/serie/([^/?#]+)/(?:staffel-(\d+)|(filme))/?
 _EPISODE_HREF = re.compile(
     _HOST + r"/serie/([^/?#]+)/(?:staffel-(\d+)/episode-(\d+)|filme/film-(\d+))/?(?:[?#].*)?$"
 )
-_CONTAINER = re.compile(r"""id\s*=\s*["']?seriesContainer\b""")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_YEAR_HREF = re.compile(r"/jahr/(\d{4})/?$")
+_FLAGS = {"svg-flag-german": Language.GERMAN_DUB, "svg-flag-english": Language.ENGLISH_DUB}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _IMDB = re.compile(r"\b(tt\d{5,10})\b")
 
@@ -94,8 +104,10 @@ class ListingStream:
 
     Only whole ``<li>`` entries are parsed (one small DOM per fragment), so a 100,000-title page
     never sits in memory as text or as a tree, and an entry cut off by a broken transfer is
-    never emitted half-read. With ``after``, entries up to and including that slug are skipped
-    (held back until :meth:`close` in case the slug is no longer on the page).
+    never emitted half-read. HTML comments are dropped before a fragment is cut (a
+    commented-out entry never counts). Anchors without text (poster cards) are skipped. With
+    ``after``, entries up to and including that slug are skipped (held back until :meth:`close`
+    in case the slug is no longer on the page).
     """
 
     def __init__(self, after: str | None = None) -> None:
@@ -103,23 +115,19 @@ class ListingStream:
         self._held: list[TitleItem] | None = [] if after is not None else None
         self._buf = ""
         self._tail = ""
-        self._in_container = False
         self._seen: set[str] = set()
         self.anchors = 0
-        """Entries read (held back, duplicate and untitled ones included)."""
+        """Anchors to ``/serie/<slug>`` read (held back, duplicate and untitled ones included)."""
         self.untitled = 0
 
     def feed(self, chunk: str) -> list[TitleItem]:
         self._tail = (self._tail + chunk)[-4096:]
         self._buf += chunk
-        if not self._in_container:
-            match = _CONTAINER.search(self._buf)
-            if match is None:
-                self._buf = self._buf[-64:]
-                return []
-            self._in_container = True
-            self._buf = self._buf[match.end() :]
-        cut = self._buf.rfind("</li>")
+        if "<!--" in self._buf:
+            self._buf = _COMMENT.sub("", self._buf)
+        opened = self._buf.find("<!--")
+        limit = len(self._buf) if opened < 0 else opened
+        cut = self._buf.rfind("</li>", 0, limit)
         if cut < 0:
             return []
         fragment, self._buf = self._buf[: cut + 5], self._buf[cut + 5 :]
@@ -128,9 +136,7 @@ class ListingStream:
     def close(self) -> Listing:
         """The entries after the last fed chunk; raises ``invalid_data`` without a listing."""
         complete = is_complete(self._tail)
-        if not self._in_container:
-            raise invalid("listing", "#seriesContainer" + ("" if complete else " (truncated)"))
-        items = self._parse(self._buf) if complete else []
+        items = self._parse(_COMMENT.sub("", self._buf)) if complete else []
         self._buf = ""
         if self._held:  # ``after`` never showed up: nothing may be skipped
             items = self._held + items
@@ -138,15 +144,13 @@ class ListingStream:
         if self.anchors == self.untitled:
             where = "anchors to /serie/<slug> with a title"
             raise invalid("listing", where if complete else f"{where} (truncated)")
-        if self.untitled:
-            log.warning("provider.listing_untitled_anchors", skipped=self.untitled)
         return Listing(items, complete)
 
     def _parse(self, fragment: str) -> list[TitleItem]:
-        if "<a" not in fragment:
+        if "/serie/" not in fragment:
             return []
         out: list[TitleItem] = []
-        for anchor in LexborHTMLParser(fragment).css("li a[href]"):
+        for anchor in LexborHTMLParser(fragment).css("a[href]"):
             match = _SERIES_HREF.match(anchor.attributes.get("href") or "")
             if match is None:
                 continue
@@ -154,7 +158,7 @@ class ListingStream:
             slug = match.group(1)
             title = _text(anchor)
             if not title:
-                self.untitled += 1
+                self.untitled += 1  # a poster card: the list further down names it
                 continue
             if slug in self._seen:
                 continue
@@ -196,10 +200,21 @@ class SeriesPage:
     external_ids: dict[str, str] = field(default_factory=dict)
 
 
+def _header(tree: LexborHTMLParser) -> LexborNode | None:
+    """The block around the ``h1`` (title, year, FSK, IMDb), excluding similar-title cards."""
+    h1 = tree.css_first("h1")
+    node = h1.parent if h1 is not None else None
+    for _ in range(3):
+        if node is None or node.css_first("a[href*='/jahr/']") is not None:
+            return node
+        node = node.parent
+    return h1.parent if h1 is not None else None
+
+
 def parse_series_page(html: str, slug: str) -> SeriesPage:
     require_complete(html, f"series page {slug!r}")
     tree = LexborHTMLParser(html)
-    title = _text(tree.css_first("h1 span")) or _text(tree.css_first("h1"))
+    title = _text(tree.css_first("h1"))
     if not title:
         raise invalid(f"series page {slug!r}", "h1 title")
     seasons: dict[int, SeasonLink] = {}
@@ -215,19 +230,20 @@ def parse_series_page(html: str, slug: str) -> SeriesPage:
         seasons.setdefault(season, SeasonLink(season, path))
     if not seasons:
         raise invalid(f"series page {slug!r}", f"season links /serie/{slug}/staffel-N")
+    header = _header(tree)
     year = None
-    year_node = tree.css_first("[itemprop=startDate]")
-    if year_node is not None:
-        found = _YEAR.search(_text(year_node))
-        year = int(found.group(1)) if found else None
+    external: dict[str, str] = {}
+    if header is not None:
+        for anchor in header.css("a[href]"):
+            href = anchor.attributes.get("href") or ""
+            found = _YEAR_HREF.search(href)
+            if found and year is None:
+                year = int(found.group(1))
+            imdb = _IMDB.search(href) if "imdb.com/title/" in href else None
+            if imdb and "imdb" not in external:
+                external["imdb"] = imdb.group(1)
     alt = tree.css_first("[data-alternative-title]")
     aliases = split_aliases(alt.attributes.get("data-alternative-title") if alt else None, title)
-    external: dict[str, str] = {}
-    for anchor in tree.css("a[href*='imdb.com/title/']"):
-        imdb = _IMDB.search(anchor.attributes.get("href") or "")
-        if imdb:
-            external["imdb"] = imdb.group(1)
-            break
     ordered = sorted(seasons.values(), key=lambda s: (s.season == FILM_SEASON, s.season))
     return SeriesPage(title, year, aliases, ordered, external)
 
@@ -239,11 +255,19 @@ class EpisodeLink:
     number: int
     path: str
     titles: dict[str, str]
+    languages: frozenset[Language] | None = None
+    """From the row's flags; ``None`` when the row shows none (read the episode page)."""
 
 
 def parse_season_page(html: str, slug: str, season: int) -> list[EpisodeLink]:
-    """Episode links of one season page (``season`` = the page's site season number)."""
-    page = f"season page {slug!r} {'filme' if season == FILM_SEASON else season}"
+    """Episode rows of one season page (``season`` = the page's site season number).
+
+    A page that is this season's page (its ``link[rel=canonical]`` names it) but lists no
+    episode is an announced season and yields ``[]``; any other page without episode links
+    raises ``invalid_data``.
+    """
+    label = "filme" if season == FILM_SEASON else season
+    page = f"season page {slug!r} {label}"
     require_complete(html, page)
     tree = LexborHTMLParser(html)
     found: dict[int, EpisodeLink] = {}
@@ -259,17 +283,28 @@ def parse_season_page(html: str, slug: str, season: int) -> list[EpisodeLink]:
             path = f"/serie/{slug}/staffel-{link_season}/episode-{number}"
         if link_season != season or number in found:
             continue
-        found[number] = EpisodeLink(season, number, path, _row_titles(anchor))
+        row = _row(anchor)
+        titles, languages = _row_titles(row), _row_flags(row)
+        found[number] = EpisodeLink(season, number, path, titles, languages)
     if not found:
-        expected = "filme/film-M" if season == FILM_SEASON else f"staffel-{season}/episode-M"
-        raise invalid(page, f"episode links /serie/{slug}/{expected}")
+        canonical = tree.css_first("link[rel=canonical]")
+        target = _SEASON_HREF.match((canonical.attributes.get("href") or "") if canonical else "")
+        this = f"staffel-{season}" if season != FILM_SEASON else "filme"
+        if target is None or target.group(1) != slug or this not in target.group(0):
+            expected = "filme/film-M" if season == FILM_SEASON else f"staffel-{season}/episode-M"
+            raise invalid(page, f"episode links /serie/{slug}/{expected}")
+        return []
     return [found[n] for n in sorted(found)]
 
 
-def _row_titles(anchor: LexborNode) -> dict[str, str]:
+def _row(anchor: LexborNode) -> LexborNode | None:
     row: LexborNode | None = anchor
     while row is not None and row.tag != "tr":
         row = row.parent
+    return row
+
+
+def _row_titles(row: LexborNode | None) -> dict[str, str]:
     if row is None:
         return {}
     titles: dict[str, str] = {}
@@ -280,6 +315,20 @@ def _row_titles(anchor: LexborNode) -> dict[str, str]:
     if en:
         titles["en"] = en
     return titles
+
+
+def _row_flags(row: LexborNode | None) -> frozenset[Language] | None:
+    if row is None:
+        return None
+    found: set[Language] = set()
+    flagged = False
+    for node in row.css("[class*='svg-flag-']"):
+        flagged = True
+        for cls in (node.attributes.get("class") or "").split():
+            language = _FLAGS.get(cls)
+            if language is not None:
+                found.add(language)
+    return frozenset(found) if flagged and found else None
 
 
 # ---- episode page -------------------------------------------------------------------------

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from anibridge_like.libraries.model import Library
-from anibridge_like.libraries.scope import scope_sql
+from anibridge_like.libraries.readiness import ready_sql
+from anibridge_like.libraries.scope import serving_sql
 from anibridge_like.plugins.provider import Language
 from anibridge_like.torznab.naming import Hit
 
@@ -119,28 +120,13 @@ class Sql:
         return ", ".join(self.p(v) for v in values)
 
 
-_SCOPE_SQL = (
-    """
-SELECT l.slug AS library, pi.site AS site,
-       EXISTS (SELECT 1 FROM stage_state ss
-               WHERE ss.instance = pi.name AND ss.stage = 'title'
-                 AND ss.ready_at IS NOT NULL)
-       AND (EXISTS (SELECT 1 FROM stage_state sd
-                    WHERE sd.instance = pi.name AND sd.stage = 'detail'
-                      AND sd.ready_at IS NOT NULL)
-            OR EXISTS (SELECT 1 FROM titles rt INDEXED BY titles_newest
-                       WHERE rt.site = pi.site
-                         AND rt.kind = CASE l.kind WHEN 'movies' THEN 'movie' ELSE 'series' END
-                         AND rt.gone = 0 AND rt.newest_seen IS NOT NULL)) AS ready
+_SCOPE_SQL = f"""
+SELECT l.slug AS library, pi.site AS site, {ready_sql("pi", "l")} AS ready
 FROM libraries l
-JOIN plugin_instances pi
-  ON pi.kind = 'provider' AND pi.enabled = 1 AND pi.site IS NOT NULL
- AND """
-    + scope_sql("pi", "l.id")
-    + """
-WHERE l.slug IN ({slugs})
+JOIN plugin_instances pi ON {serving_sql("pi", "l")}
+WHERE l.slug IN ({{slugs}})
 """
-)
+"""Per library its sites and whether it is ready (the rule of :mod:`.libraries.readiness`)."""
 
 FTS_TITLES = """
 SELECT st.title_id AS title_id

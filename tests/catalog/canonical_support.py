@@ -124,8 +124,9 @@ def build_fakes(*catalogs: GeneratedCatalog, world: MappingWorld | None = None) 
             media=world.media if world else (),
             control=FakeControl(),
         ),
+        # every catalog: an anime site's film-only titles are movies TMDB knows as well
         FakeTmdb(
-            *[c for c in bases if c.flavor == "movies"],
+            *bases,
             movies=world.movies if world else (),
             api_key="k",
             control=FakeControl(),

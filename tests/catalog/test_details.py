@@ -8,7 +8,7 @@ import time
 import aiosqlite
 
 from anibridge_like.catalog.details import DetailStage
-from anibridge_like.catalog.state import parse_iso
+from anibridge_like.catalog.state import now_iso, parse_iso, utcnow
 from anibridge_like.catalog.titles import TitleStage
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.plugins.provider import Language
@@ -60,8 +60,24 @@ async def test_details_match_the_generated_truth(env: Env) -> None:
     assert results["detail"].skipped and site.calls["detail"] == calls
 
 
+async def reach_retry_time(env: Env, slug: str) -> None:
+    """Time passes until the title's retry is due: its ``detail_next_at`` becomes now."""
+
+    async def unit(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE title_state SET detail_next_at = ?"
+            " WHERE title_id = (SELECT id FROM titles WHERE slug = ?)",
+            (now_iso(), slug),
+        )
+
+    await env.writer.run(unit)
+
+
 async def test_a_broken_title_is_counted_and_retried_while_the_rest_completes(env: Env) -> None:
-    env.settings = env.settings.model_copy(update={"title_retry_base_seconds": 0.3})
+    # A window no run under load outlasts (the immediate run below must find the title not due);
+    # the clock reaching the retry time is the title's ``detail_next_at`` moved to now, not a
+    # sleep racing the runs.
+    env.settings = env.settings.model_copy(update={"title_retry_base_seconds": 600.0})
     site = await bootstrap(env, 40)
     broken = site.catalog.slugs[9]
     site.fail("detail", code="invalid_data", slug=broken, count=2)
@@ -85,7 +101,7 @@ async def test_a_broken_title_is_counted_and_retried_while_the_rest_completes(en
     # not due yet: an immediate run leaves it alone
     await env.refresh("mem", stages=TITLE_DETAIL)
     assert site.calls[f"detail:{broken}"] == 1
-    await asyncio.sleep(max(0.0, retry_at.timestamp() - time.time()) + 0.01)
+    await reach_retry_time(env, broken)
     results = await env.refresh("mem", stages=TITLE_DETAIL)  # still broken: second failure
     assert site.calls[f"detail:{broken}"] == 2
     row = (
@@ -96,8 +112,10 @@ async def test_a_broken_title_is_counted_and_retried_while_the_rest_completes(en
     )[0]
     assert row["detail_failures"] == 2  # backoff grows per consecutive failure
     next_at = parse_iso(row["detail_next_at"])
-    assert next_at is not None
-    await asyncio.sleep(max(0.0, next_at.timestamp() - time.time()) + 0.01)
+    assert next_at is not None and next_at > utcnow()  # not due before its time either
+    await env.refresh("mem", stages=TITLE_DETAIL)
+    assert site.calls[f"detail:{broken}"] == 2
+    await reach_retry_time(env, broken)
     results = await env.refresh("mem", stages=TITLE_DETAIL)
     assert results["detail"].status == "ready" and results["detail"].next_attempt_at is None
     assert await env.scalar("SELECT COUNT(*) FROM title_state WHERE detail_status = 'ok'") == 40

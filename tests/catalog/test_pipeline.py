@@ -3,6 +3,7 @@ loopback, faults on the wire, the service's retry scheduling and per-site serial
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -46,7 +47,7 @@ def aniworld_plugin(site: RunningSite, **config: Any) -> dict[str, Any]:
         "name": "aniworld",
         "implementation": "aniworld",
         "kind": "provider",
-        "config": {"base_url": site.base_url, "retries": 0, "timeout": 5, **config},
+        "config": {"base_url": site.base_url, "timeout": 5, "requests_per_second": None, **config},
     }
 
 
@@ -77,23 +78,36 @@ async def test_full_bootstrap_of_the_fake_aniworld_site_with_a_429_on_the_listin
         assert langs[0] == sum(len(e.languages) for t in aniworld.catalog for e in t.episodes)
 
 
+async def finished_runs(ctx: Any, count: int, *, within: float = 180.0) -> list[Any]:
+    """The job runs once ``count`` of them have finished, in order (bounded: a hang guard)."""
+    deadline = time.monotonic() + within
+    while True:
+        runs = await ctx.readers.fetchall(
+            "SELECT trigger, status, summary FROM job_runs WHERE finished_at IS NOT NULL"
+            " ORDER BY id"
+        )
+        if len(runs) >= count:
+            return list(runs)
+        assert time.monotonic() < deadline, f"{len(runs)} of {count} runs finished in {within}s"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_broken_detail_page_is_retried_by_the_service_while_the_rest_completes(
     app_settings: Settings, aniworld: RunningSite
 ) -> None:
     aniworld.faults.clear()
     broken = aniworld.catalog.slugs[13]
     aniworld.faults.add("layout", path=f"/anime/stream/{broken}", count=1)
-    app_settings = app_settings.model_copy(update={"title_retry_base_seconds": 1.0})
+    app_settings = app_settings.model_copy(update={"title_retry_base_seconds": 4.0})
     async with open_app(app_settings, seed(aniworld_plugin(aniworld))) as client:
         # The run history shows both runs (observing the state between them by polling would
-        # race: under load the retry is already due when the first run ends).
+        # race: under load the retry is already due when the first run ends). Wait for each
+        # run to finish, not for a time: the bound only guards against a hang.
+        ctx = client._transport.app.state.ctx  # type: ignore[attr-defined]
+        runs = await finished_runs(ctx, 2)
         body = await poll(
             client,
             lambda b: b["complete"] and b["instances"][0]["stages"]["detail"]["failed"] == 0,
-        )
-        ctx = client._transport.app.state.ctx  # type: ignore[attr-defined]
-        runs = await ctx.readers.fetchall(
-            "SELECT trigger, status, summary FROM job_runs ORDER BY id"
         )
         assert [(r[0], r[1]) for r in runs] == [("startup", "success"), ("retry", "success")]
         first, second = (json.loads(r[2]) for r in runs)

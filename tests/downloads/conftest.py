@@ -24,6 +24,8 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.faults import FaultController
 from anibridge_like.demo.hosters import HosterState
 from anibridge_like.demo.hosters import build_app as build_hosters
+from anibridge_like.demo.mediaservers.content import FakeLibrary, FakeServerState
+from anibridge_like.demo.mediaservers.jellyfin import build_jellyfin_app
 from anibridge_like.demo.metadata import metadata_apps
 from anibridge_like.demo.sites import build_site_app
 from anibridge_like.plugins.registry import Registry
@@ -37,6 +39,7 @@ USER, PASSWORD = "sonarr", "s3cret-pass"
 HOST_ORDER = ["Vidmoly", "Doodstream", "Streamtape", "Filemoon", "VOE", "Vidoza"]
 STRM_CATEGORY = "tv-strm"
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+JELLYFIN_KEY_ENV = "TEST_DOWNLOADS_JELLYFIN_KEY"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Sites:
     hosters: HosterState
     hoster_faults: FaultController
     site_faults: dict[str, FaultController]
+    jellyfin: FakeServerState
+    """A Jellyfin bound to the ``anime`` library that asks for rescans after downloads."""
 
 
 @dataclass
@@ -116,7 +121,9 @@ def sites() -> Iterator[Sites]:
             urls[name] = stack.enter_context(serve_app(app))
         for name, service in metadata_apps(catalogs).items():
             urls[name] = stack.enter_context(serve_app(service.app))
-        yield Sites(urls, state, faults, site_faults)
+        jellyfin = FakeServerState(libraries=[FakeLibrary("Anime", "series")])
+        urls["jellyfin"] = stack.enter_context(serve_app(build_jellyfin_app(jellyfin)))
+        yield Sites(urls, state, faults, site_faults, jellyfin)
 
 
 def seed_data(urls: dict[str, str]) -> dict[str, Any]:
@@ -138,6 +145,17 @@ def seed_data(urls: dict[str, str]) -> dict[str, Any]:
                 for site, lib in (("aniworld", "anime"), ("sto", "series"), ("megakino", "movies"))
             ),
             *(service.seed_entry(n, urls[n]) for n, service in metadata_apps({}).items()),
+            {
+                "name": "jelly",
+                "implementation": "jellyfin",
+                "kind": "media_server",
+                "config": {
+                    "url": urls["jellyfin"],
+                    "api_key_env": JELLYFIN_KEY_ENV,
+                    "libraries": {"anime": "Anime"},
+                    "trigger_scan": True,
+                },
+            },
         ],
     }
 
@@ -163,8 +181,12 @@ def daemon_settings(data: Path) -> Settings:
 async def running_daemon(sites: Sites, settings: Settings) -> AsyncIterator[World]:
     """The daemon on ``settings`` until the block ends (its lifespan, like a process run)."""
     registry = Registry()
+    environ = {JELLYFIN_KEY_ENV: sites.jellyfin.token}
     app = create_app(
-        settings, seed=parse_seed(seed_data(sites.urls), registry, environ={}), registry=registry
+        settings,
+        seed=parse_seed(seed_data(sites.urls), registry, environ=environ),
+        registry=registry,
+        environ=environ,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

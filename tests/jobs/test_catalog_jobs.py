@@ -39,15 +39,18 @@ async def test_refreshes_are_job_runs_with_history_and_next_fire_time(settings: 
         assert job_id is not None
         await service.wait("weekly")
         memory_provider.SITES["mem"].list_delay = 0.3  # the manual run is still listing at the 409
-        started = (await client.post("/api/v1/plugins/weekly/refresh", headers=KEY)).status_code
-        assert started == 202
+        started = await client.post("/api/v1/plugins/weekly/refresh", headers=KEY)
+        assert started.status_code == 202
         refused = await client.post("/api/v1/plugins/weekly/refresh", headers=KEY)
         assert refused.status_code == 409
         await service.wait("weekly")
         rows = await ctx.readers.fetchall(
-            "SELECT trigger, status, summary FROM job_runs WHERE job_id = ? ORDER BY id", (job_id,)
+            "SELECT trigger, status, summary, id FROM job_runs WHERE job_id = ? ORDER BY id",
+            (job_id,),
         )
         assert [(r[0], r[1]) for r in rows] == [("startup", "success"), ("manual", "success")]
+        # the 409 names the active run, as the jobs API's run-now 409 does
+        assert refused.json()["run_id"] == started.json()["run_id"] == rows[1][3]
         assert '"title": "ready"' in rows[0][2]
         body = (await client.get("/health/catalog")).json()
         (job,) = [j for j in body["jobs"] if j["instance"] == "weekly"]

@@ -20,6 +20,7 @@ from anibridge_like.demo.mediaservers.content import (
     FakeShow,
 )
 from anibridge_like.demo.mediaservers.jellyfin import build_jellyfin_app
+from anibridge_like.mediaservers.after_download import libraries_of_title, scan_after_download
 from anibridge_like.mediaservers.engine import scan, trigger_scans
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import SeedError, parse_seed
@@ -301,6 +302,17 @@ async def test_scan_trigger_after_a_download_asks_opted_in_servers(world: World)
     assert await trigger_scans(world.ctx, "anime") == []  # a folder: nothing to ask
     world.jellyfin.faults.server_error = True
     assert await trigger_scans(world.ctx, "tv") == []  # logged, never raised
+
+
+async def test_a_download_s_libraries_come_from_its_site_by_the_scope_rule(world: World) -> None:
+    readers = world.ctx.readers
+    # aniworld's instance serves anime and tv; a series title lands in both, never in movies
+    assert await libraries_of_title(readers, "aniworld", TITAN.slug) == ["anime", "tv"]
+    assert await libraries_of_title(readers, "megakino", MATRIX.slug) == ["movies"]
+    assert await libraries_of_title(readers, "aniworld", "not-indexed") == []
+    asked = await scan_after_download(world.ctx, "aniworld", TITAN.slug, download="h")
+    assert asked == {"anime": [], "tv": ["jelly"]} and world.jellyfin.scans == ["all"]
+    assert await scan_after_download(world.ctx, None, None, download="foreign") == {}
 
 
 async def test_scheduled_scans_wait_out_the_backoff_and_manual_ones_do_not(world: World) -> None:

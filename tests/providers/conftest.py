@@ -73,9 +73,8 @@ def build_provider(
     config = {
         "base_url": base_url,
         "timeout": 2.0,
-        "retries": 2,
-        "backoff_base": 0.01,
-        "backoff_cap": 1.0,
+        "requests_per_second": None,
+        "max_pause": 1.0,
         **overrides,
     }
     provider: Provider = cls(cls.config_model.model_validate(config), client)

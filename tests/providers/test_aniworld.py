@@ -52,7 +52,7 @@ async def client(faults: FaultController) -> AsyncIterator[httpx.AsyncClient]:
 
 def provider_for(client: httpx.AsyncClient, **config: object) -> AniWorldProvider:
     return AniWorldProvider(
-        {"base_url": "http://aniworld.test", "backoff_base": 0.001, **config}, client
+        {"base_url": "http://aniworld.test", "requests_per_second": None, **config}, client
     )
 
 
@@ -257,16 +257,16 @@ async def test_stalled_listing_body_over_loopback_is_partial() -> None:
 async def test_provider_honours_retry_after_from_the_site(
     client: httpx.AsyncClient, faults: FaultController
 ) -> None:
-    delays: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        delays.append(seconds)
-
-    provider = AniWorldProvider({"base_url": "http://aniworld.test"}, client, sleep=sleep)
-    faults.add("rate_limit", retry_after=4, count=2)
-    page = await provider.list_titles(None)
+    provider = AniWorldProvider({"base_url": "http://aniworld.test"}, client)
+    faults.add("rate_limit", retry_after=0.2, count=1)
+    with pytest.raises(PluginError) as info:
+        await provider.list_titles(None)
+    assert info.value.code is ErrorCode.RATE_LIMITED and info.value.retry_after == 0.2
+    started = asyncio.get_running_loop().time()
+    page = await provider.list_titles(None)  # the host pause is waited out, then it asks
+    assert asyncio.get_running_loop().time() - started >= 0.15
     assert len(page.items) == len(CATALOG)
-    assert delays == [4.0, 4.0]
+    assert faults.inside_window == 0
 
 
 async def test_a_linked_season_answering_404_is_upstream_not_a_gone_title(
@@ -347,3 +347,17 @@ async def test_a_100k_title_listing_streams_through_the_provider() -> None:
         page = await AniWorldProvider({"base_url": "http://big.test"}, http).list_titles(None)
     assert len(page.items) == 100_000
     assert {i.slug for i in page.items} == set(catalog.slugs)
+
+
+async def test_a_film_only_title_is_a_movie_so_the_canonical_stage_can_map_it(
+    client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    film = next(g for g in CATALOG if g.kind == "movie")
+    assert {e.season for e in film.episodes} == {FILM_SEASON}
+    detail = await provider_for(client).fetch_detail(film.slug)
+    assert detail.kind == "movie"
+    assert [(e.season, e.kind) for e in detail.episodes] == [(FILM_SEASON, "film")]
+    series = next(
+        g for g in CATALOG if any(e.kind == "film" for e in g.episodes) and g.kind == "series"
+    )
+    assert (await provider_for(client).fetch_detail(series.slug)).kind == "series"

@@ -1,9 +1,9 @@
-"""PoliteClient: retries, backoff, Retry-After, error mapping, redirects, per-host limits."""
+"""PoliteClient: the host-wide Retry-After pause, the request rate, error mapping (no retries:
+the core owns them), redirects, per-host limits."""
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -30,64 +30,118 @@ class Recorder:
         return item
 
 
+class Clock:
+    """A fake monotonic clock that the fake sleep advances."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def make(handler: Handler, **config: object) -> tuple[PoliteClient, list[float], httpx.AsyncClient]:
     delays: list[float] = []
+    clock = Clock()
 
     async def sleep(seconds: float) -> None:
         delays.append(seconds)
+        clock.now += seconds
 
     cfg = HttpProviderConfig.model_validate(
-        {"base_url": "http://site.test", "backoff_base": 1.0, **config}
+        {"base_url": "http://site.test", "requests_per_second": None, **config}
     )
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return PoliteClient(cfg, client, sleep=sleep, rng=random.Random(1)), delays, client
+    return PoliteClient(cfg, client, sleep=sleep, clock=clock), delays, client
 
 
-async def test_rate_limit_waits_the_retry_after_then_succeeds() -> None:
+async def test_a_429_is_not_retried_here_and_pauses_the_host_for_its_window() -> None:
     rec = Recorder(
         httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, text="ok")
     )
     polite, delays, client = make(rec)
     async with client:
-        assert await polite.get_text("/page") == "ok"
-    assert delays == [7.0]
-    assert rec.urls == ["http://site.test/page", "http://site.test/page"]
+        with pytest.raises(PluginError) as info:
+            await polite.get_text("/page")
+        assert info.value.code is ErrorCode.RATE_LIMITED and info.value.retry_after == 7.0
+        assert polite.paused_for() == pytest.approx(7.0)
+        assert len(rec.urls) == 1 and delays == []
+        assert await polite.get_text("/other") == "ok"  # waits the window out, then asks
+    assert delays == [pytest.approx(7.0)]
+    assert len(rec.urls) == 2
 
 
-async def test_rate_limit_after_all_retries_carries_retry_after() -> None:
-    rec = Recorder(httpx.Response(429, headers={"Retry-After": "3"}))
-    polite, delays, client = make(rec, retries=2)
+async def test_a_429_without_retry_after_pauses_for_the_configured_time() -> None:
+    rec = Recorder(httpx.Response(429))
+    polite, _delays, client = make(rec, rate_limit_pause=4.0)
     async with client:
         with pytest.raises(PluginError) as info:
             await polite.get_text("/page")
-    assert info.value.code is ErrorCode.RATE_LIMITED
-    assert info.value.retry_after == 3.0
-    assert delays == [3.0, 3.0]
-    assert len(rec.urls) == 3
+    assert info.value.retry_after == 4.0
+    assert polite.paused_for() == pytest.approx(4.0)
 
 
-async def test_retry_after_longer_than_the_cap_goes_to_the_core_at_once() -> None:
+async def test_a_pause_longer_than_max_pause_fails_queued_requests_without_sending() -> None:
     rec = Recorder(httpx.Response(429, headers={"Retry-After": "3600"}))
-    polite, delays, client = make(rec, backoff_cap=60.0)
+    polite, delays, client = make(rec, max_pause=60.0)
     async with client:
-        with pytest.raises(PluginError) as info:
+        with pytest.raises(PluginError):
             await polite.get_text("/page")
-    assert info.value.code is ErrorCode.RATE_LIMITED and info.value.retry_after == 3600.0
+        with pytest.raises(PluginError) as info:
+            await polite.get_text("/next")
+    assert info.value.code is ErrorCode.RATE_LIMITED
+    assert info.value.retry_after == pytest.approx(3600.0)
     assert delays == [] and len(rec.urls) == 1
 
 
-async def test_server_errors_back_off_exponentially_with_jitter_then_fail_upstream() -> None:
+async def test_concurrent_requests_queued_behind_a_429_wait_for_the_window() -> None:
+    sent: list[float] = []
+    loop_clock: list[float] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        now = asyncio.get_running_loop().time()
+        sent.append(now)
+        if request.url.path == "/first":
+            loop_clock.append(now)
+            return httpx.Response(429, headers={"Retry-After": "0.2"})
+        return httpx.Response(200, text="ok")
+
+    cfg = HttpProviderConfig(base_url="http://site.test", max_concurrency=1)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        polite = PoliteClient(cfg, client)
+        results = await asyncio.gather(
+            polite.get_text("/first"),
+            *(polite.get_text(f"/p{i}") for i in range(3)),
+            return_exceptions=True,
+        )
+    assert isinstance(results[0], PluginError)
+    assert results[1:] == ["ok"] * 3
+    assert all(t >= loop_clock[0] + 0.19 for t in sent[1:]), "sent inside the Retry-After window"
+
+
+async def test_requests_per_second_are_limited_per_host() -> None:
+    sent: list[float] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(asyncio.get_running_loop().time())
+        return httpx.Response(200, text="ok")
+
+    cfg = HttpProviderConfig(base_url="http://site.test", requests_per_second=20.0)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        polite = PoliteClient(cfg, client)
+        await asyncio.gather(*(polite.get_text(f"/p{i}") for i in range(30)))
+    # a bucket of 20 per second: 30 requests need at least half a second
+    assert sent[-1] - sent[0] >= 0.4
+
+
+async def test_server_errors_are_not_retried_by_the_client() -> None:
     rec = Recorder(httpx.Response(503))
-    polite, delays, client = make(rec, retries=4, backoff_base=1.0, backoff_cap=5.0)
+    polite, delays, client = make(rec)
     async with client:
         with pytest.raises(PluginError) as info:
             await polite.get_text("/page")
-    assert info.value.code is ErrorCode.UPSTREAM
-    assert len(rec.urls) == 5
-    ceilings = [1.0, 2.0, 4.0, 5.0]
-    assert len(delays) == 4
-    for delay, ceiling in zip(delays, ceilings, strict=True):
-        assert ceiling / 2 <= delay <= ceiling
+    assert info.value.code is ErrorCode.UPSTREAM and info.value.retry
+    assert len(rec.urls) == 1 and delays == []
 
 
 @pytest.mark.parametrize(
@@ -122,22 +176,14 @@ async def test_non_retryable_statuses_map_to_codes_without_retry(
         (httpx.RemoteProtocolError("cut"), ErrorCode.UPSTREAM),
     ],
 )
-async def test_transport_failures_are_retried_then_mapped(exc: Exception, code: ErrorCode) -> None:
+async def test_transport_failures_are_mapped_once(exc: Exception, code: ErrorCode) -> None:
     rec = Recorder(exc)
-    polite, delays, client = make(rec, retries=1)
+    polite, delays, client = make(rec)
     async with client:
         with pytest.raises(PluginError) as info:
             await polite.get_text("/page")
     assert info.value.code is code
-    assert len(rec.urls) == 2 and len(delays) == 1
-
-
-async def test_a_transient_failure_is_invisible_to_the_caller() -> None:
-    rec = Recorder(httpx.ConnectError("refused"), httpx.Response(200, text="fine"))
-    polite, _delays, client = make(rec)
-    async with client:
-        assert await polite.get_text("/x") == "fine"
-    assert polite.requests_sent == 2
+    assert len(rec.urls) == 1 and delays == []
 
 
 async def test_same_host_redirects_are_followed() -> None:
@@ -210,12 +256,14 @@ async def test_stream_text_yields_the_body_in_chunks() -> None:
     assert "".join(parts) == body
 
 
-async def test_stream_text_retries_failures_before_the_body() -> None:
+async def test_stream_text_maps_failures_before_the_body() -> None:
     rec = Recorder(httpx.Response(500), httpx.Response(200, text="body"))
-    polite, delays, client = make(rec)
-    async with client, polite.stream_text("/big") as chunks:
-        parts = [part async for part in chunks]
-    assert parts == ["body"] and len(delays) == 1
+    polite, _delays, client = make(rec)
+    async with client:
+        with pytest.raises(PluginError) as info:
+            async with polite.stream_text("/big") as chunks:
+                _ = [part async for part in chunks]
+    assert info.value.code is ErrorCode.UPSTREAM
 
 
 async def test_a_body_that_breaks_off_raises_from_the_stream() -> None:

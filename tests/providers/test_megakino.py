@@ -1,9 +1,11 @@
-"""The megakino provider: sitemap / title page / search parsers on hand-written documents, and
-the provider against the fake megakino site in-process (paging by child sitemap, partial +
-resume, real titles instead of slugs, slug resolution through the site's search)."""
+"""The megakino provider: sitemap / post / search parsers on hand-written documents, and the
+provider against the fake megakino site in-process (paging by child sitemap, gzip children,
+partial + resume, serial season posts grouped into one title, real titles from the posts, one bad
+post failing only its title, the token gate as ``blocked``)."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,16 +17,19 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from anibridge_like.demo.catalog import GeneratedCatalog
-from anibridge_like.demo.faults import FaultController
-from anibridge_like.demo.sites.megakino import build_app, title_path
+from anibridge_like.demo.faults import CHALLENGE_PAGE, FaultController
+from anibridge_like.demo.sites.megakino import build_app, post_paths
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import FILM_SEASON, Language, TitleItem
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.providers.megakino import MegakinoConfig, MegakinoProvider
 from anibridge_like.providers.megakino_pages import (
+    SitemapEntry,
+    parse_post,
     parse_search_results,
     parse_sitemap,
-    parse_title_page,
+    sitemap_text,
+    title_entry,
 )
 from tests.providers.test_conformance import assert_detail_matches, assert_listing_matches
 
@@ -53,7 +58,7 @@ def test_a_urlset_yields_title_entries_and_skips_other_pages() -> None:
     xml = (
         "<urlset>"  # no namespace: accepted as well
         "<url><loc>https://mk.example/films/1042-the-iron-crown.html</loc></url>"
-        "<url><loc>https://mk.example/serials/77-dark-harbor.html</loc></url>"
+        "<url><loc>https://mk.example/serials/77-dark-harbor-2-staffel.html</loc></url>"
         "<url><loc>https://mk.example/kontakt.html</loc></url>"
         "<url><loc>https://mk.example/films/</loc></url>"
         "<url><loc>https://mk.example/films/1042-the-iron-crown.html</loc></url>"
@@ -62,7 +67,7 @@ def test_a_urlset_yields_title_entries_and_skips_other_pages() -> None:
     sitemap = parse_sitemap(xml, "child")
     assert [(e.site_id, e.slug, e.kind, e.path) for e in sitemap.entries] == [
         (1042, "the-iron-crown", "movie", "/films/1042-the-iron-crown.html"),
-        (77, "dark-harbor", "series", "/serials/77-dark-harbor.html"),
+        (77, "dark-harbor", "series", "/serials/77-dark-harbor-2-staffel.html"),
     ]
     assert sitemap.skipped == 2
 
@@ -86,76 +91,117 @@ def test_broken_sitemaps_are_invalid_data_naming_the_problem(
     assert info.value.retry is retry
 
 
-# ---- title page / search parsers --------------------------------------------------------------
-def test_a_film_page_without_optional_parts_is_one_film_episode() -> None:
-    info = parse_title_page(
-        doc(
-            '<h1>Nur Titel</h1><div class="pmovie__player">'
-            '<span data-language-label="Deutsch"></span><span data-language-label="OmU"></span>'
-            '<span data-language-label="Französisch"></span></div>'
-        ),
-        "/films/1-nur-titel.html",
+def test_season_posts_name_their_title_and_season_in_the_url() -> None:
+    entry = title_entry("https://mk/serials/5881-i-love-la-1-staffel.html")
+    assert entry is not None and (entry.slug, entry.season) == ("i-love-la", 1)
+    entry = title_entry("/serials/12-silo-staffel-3.html")
+    assert entry is not None and (entry.slug, entry.season) == ("silo", 3)
+    entry = title_entry("/films/5920-die-my-love.html")
+    assert entry is not None and (entry.slug, entry.kind, entry.season) == (
+        "die-my-love",
         "movie",
-    )
-    assert (info.title, info.year, info.aliases, info.english_title) == (
-        "Nur Titel",
-        None,
-        (),
         None,
     )
-    assert [(e.season, e.number, e.titles) for e in info.episodes] == [
-        (FILM_SEASON, 1, {"de": "Nur Titel"})
-    ]
-    assert info.episodes[0].languages == {Language.GERMAN_DUB, Language.GERMAN_SUB}
-    assert info.unknown_languages == ("Französisch#",)
 
 
-def test_a_serial_page_lists_seasons_specials_and_languages() -> None:
-    info = parse_title_page(
-        doc(
-            '<h1 itemprop="name">Dark Harbor</h1><div class="pmovie__year">Jahr: 2019</div>'
-            '<ul class="pmovie__alt"><li>Dunkler Hafen</li></ul><div id="seasons">'
-            '<div class="season" data-season="0"><li class="episode" data-episode="1">'
-            '<span class="ep-title" lang="en">Pilot</span></li></div>'
-            '<div class="season" data-season="2"><li class="episode" data-episode="1">'
-            '<i data-language-label="Englisch"></i></li>'
-            '<li class="episode" data-episode="x"></li></div>'
-            '<div class="season" data-season="bonus"><li class="episode" data-episode="1"></li>'
-            "</div></div>"
+def test_gzip_sitemaps_are_unpacked_and_a_cut_gzip_is_truncated() -> None:
+    xml = f"<urlset {NS}><url><loc>/films/1-a.html</loc></url></urlset>"
+    packed = gzip.compress(xml.encode())
+    assert sitemap_text(packed, "child") == xml
+    assert sitemap_text(xml.encode(), "child") == xml
+    with pytest.raises(PluginError, match="truncated") as info:
+        sitemap_text(packed[: len(packed) // 2], "child")
+    assert info.value.retry
+
+
+def test_a_token_gate_instead_of_a_sitemap_is_blocked() -> None:
+    with pytest.raises(PluginError) as info:
+        parse_sitemap(CHALLENGE_PAGE.decode(), "sitemap")
+    assert info.value.code is ErrorCode.BLOCKED
+
+
+# ---- post / search parsers --------------------------------------------------------------------
+FILM = SitemapEntry(1, "die-my-love", "movie", "/films/1-die-my-love.html")
+SERIAL = SitemapEntry(77, "dark-harbor", "series", "/serials/77-dark-harbor-2-staffel.html", 2)
+
+
+def post(main: str, rest: str = "") -> str:
+    return doc(
+        f'<div class="page__subcols d-flex"><div class="page__subcol-main">{main}</div></div>{rest}'
+    )
+
+
+def test_a_film_post_reads_title_original_title_and_year() -> None:
+    info = parse_post(
+        post(
+            '<h1>Stirb &amp; Liebe</h1><div class="pmovie__original-title">Die My Love</div>'
+            '<div class="pmovie__year"><span>USA</span>, <span><a href="/year/2025/">2025</a>'
+            "</span>, 118 min</div>",
+            '<div class="pmovie__player"><iframe id="film_main" data-src="https://voe.sx/e/1">'
+            '</iframe></div><section class="pmovie__related"><a class="poster" '
+            'href="/films/9-x.html"><h3>Other</h3><li>USA, 1999</li></a></section>',
         ),
-        "/serials/77-dark-harbor.html",
-        "series",
+        FILM,
     )
-    assert (info.title, info.year, info.aliases) == ("Dark Harbor", 2019, ("Dunkler Hafen",))
-    assert [(e.season, e.number, e.titles, e.languages) for e in info.episodes] == [
-        (0, 1, {"en": "Pilot"}, frozenset()),
-        (2, 1, {}, frozenset({Language.ENGLISH_DUB})),
-    ]
+    assert (info.title, info.original_title, info.year, info.season) == (
+        "Stirb & Liebe",
+        "Die My Love",
+        2025,
+        None,
+    )
+
+
+@pytest.mark.parametrize("heading", ["Dark Harbor - Staffel 2", "Dark Harbor - 2. Staffel"])
+def test_a_serial_post_reads_its_season_episodes_and_sibling_posts(heading: str) -> None:
+    selects = "".join(
+        f'<select name="pmovie__select-items" class="flex-grow-1 mr-select" style="display:none"'
+        f' id="ep{n}"><option value="https://voe.sx/e/{n}">VOE</option></select>'
+        for n in (1, 2, 3)
+    )
+    info = parse_post(
+        post(
+            f'<h1>{heading}</h1><span itemprop="dateCreated">2019-04-01</span>',
+            '<div class="pmovie__player"><select class="seasons-select">'
+            '<option value="/serials/76-dark-harbor-1-staffel.html">Staffel 1</option>'
+            '<option value="/serials/77-dark-harbor-2-staffel.html">Staffel 2</option></select>'
+            '<select class="se-select"><option value="ep1">Episode 1</option>'
+            '<!-- <option value="ep9">Episode 9</option> --></select>'
+            f"{selects}</div>",
+        ),
+        SERIAL,
+    )
+    assert (info.title, info.year, info.season, info.episodes) == (
+        "Dark Harbor",
+        2019,
+        2,
+        [1, 2, 3],
+    )
+    assert info.siblings == ["/serials/76-dark-harbor-1-staffel.html"]
 
 
 @pytest.mark.parametrize(
-    ("html", "kind", "named"),
+    ("html", "entry", "named", "code"),
     [
-        (doc('<div class="movie-card__name">X</div>'), "movie", "h1 title"),
-        (doc("<h1>X</h1>"), "movie", ".pmovie__player"),
-        (doc("<h1>X</h1>"), "series", "#seasons"),
-        (doc('<h1>X</h1><div id="seasons"><div class="season"></div></div>'), "series", "episodes"),
-        ("<html><body><h1>X</h1>", "movie", "truncated"),
+        (doc('<div class="movie-card__name">X</div>'), FILM, "h1 title", ErrorCode.INVALID_DATA),
+        (post("<h1>X</h1>"), FILM, ".pmovie__player", ErrorCode.INVALID_DATA),
+        (post("<h1>X - Staffel 2</h1>"), SERIAL, "select#ep<N>", ErrorCode.INVALID_DATA),
+        ("<html><body><h1>X</h1>", FILM, "truncated", ErrorCode.INVALID_DATA),
+        (CHALLENGE_PAGE.decode(), FILM, "challenge", ErrorCode.BLOCKED),
     ],
 )
-def test_title_pages_without_required_parts_are_invalid_data(
-    html: str, kind: str, named: str
+def test_posts_without_required_parts_fail_loudly(
+    html: str, entry: SitemapEntry, named: str, code: ErrorCode
 ) -> None:
     with pytest.raises(PluginError) as info:
-        parse_title_page(html, "/films/1-x.html", kind)  # type: ignore[arg-type]
-    assert info.value.code is ErrorCode.INVALID_DATA
+        parse_post(html, entry)
+    assert info.value.code is code
     assert named in info.value.message
 
 
 def test_search_results_are_title_links_and_none_is_an_empty_list() -> None:
     html = doc(
-        '<div id="dle-content"><a href="/films/5-dune.html">Dune</a>'
-        '<a href="/index.php?do=cat">x</a></div>'
+        '<div id="dle-content"><a class="poster grid-item" href="/films/5-dune.html">'
+        '<h3 class="poster__title">Dune</h3></a><a href="/index.php?do=cat">x</a></div>'
     )
     assert [(e.site_id, e.slug) for e in parse_search_results(html, "s")] == [(5, "dune")]
     assert parse_search_results(doc('<div id="dle-content">nichts</div>'), "s") == []
@@ -186,7 +232,7 @@ async def client(
 def provider(client: httpx.AsyncClient, **config: object) -> MegakinoProvider:
     cls = Registry().get("provider", "megakino")
     assert cls is MegakinoProvider
-    settings = {"base_url": BASE, "backoff_base": 0.01, "backoff_cap": 1.0, **config}
+    settings = {"base_url": BASE, "requests_per_second": None, **config}
     return MegakinoProvider(MegakinoConfig.model_validate(settings), client)
 
 
@@ -206,34 +252,32 @@ async def collect(mk: MegakinoProvider, cursor: str | None = None) -> tuple[list
     raise AssertionError("listing did not end")
 
 
-async def test_paged_listing_walks_child_sitemaps_and_yields_real_titles_and_years(
-    catalog: GeneratedCatalog, client: httpx.AsyncClient
+async def test_paged_listing_walks_plain_and_gzip_children_reading_no_post(
+    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
 ) -> None:
     mk = provider(client, titles_per_page=25)
     first = await mk.list_titles(None)
     assert first.has_more
     assert first.next_cursor is not None and first.next_cursor.startswith("/sitemaps/")
     assert 25 <= len(first.items) < 35  # stops after the child that reached 25
+    faults.reset_counters()
     items, pages = await collect(mk)
     assert pages >= 4
-    assert_listing_matches(items, catalog)
-    for item in items:
-        gen = catalog.by_slug(item.slug)
-        assert gen is not None
-        assert (item.year, item.aliases) == (gen.year, gen.aliases)
-    assert any(i.title != i.slug.replace("-", " ").title() for i in items)
+    assert faults.count("/films/*") + faults.count("/serials/*") == 0
+    assert faults.count("/sitemaps/films-*.xml.gz") >= 1
+    assert_listing_matches(items, catalog, final_titles=False)
 
 
 async def test_a_failing_child_sitemap_raises_partial_and_resumes_there(
     catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
 ) -> None:
-    mk = provider(client, retries=0)
-    faults.add("server_error", path="/sitemaps/films-3.xml")
+    mk = provider(client)
+    faults.add("server_error", path="/sitemaps/films-3.xml.gz")
     with pytest.raises(PluginError) as info:
         await mk.list_titles(None)
     err = info.value
     assert err.code is ErrorCode.PARTIAL
-    assert err.cursor == "/sitemaps/films-3.xml"
+    assert err.cursor == "/sitemaps/films-3.xml.gz"
     assert len(err.items) == 20  # films-1 and films-2 (the static child has no titles)
     with pytest.raises(PluginError) as again:  # still failing: nothing gathered, plain upstream
         await mk.list_titles(err.cursor)
@@ -241,34 +285,25 @@ async def test_a_failing_child_sitemap_raises_partial_and_resumes_there(
     faults.clear()
     faults.reset_counters()
     rest, _ = await collect(mk, err.cursor)
-    assert faults.count("/sitemaps/films-1.xml") == 0, "resumed where it failed"
-    assert_listing_matches([*err.items, *rest], catalog)
+    assert faults.count("/sitemaps/films-1.xml.gz") == 0, "resumed where it failed"
+    assert_listing_matches([*err.items, *rest], catalog, final_titles=False)
 
 
 async def test_a_truncated_child_sitemap_is_resumable_but_a_layout_change_is_not(
     client: httpx.AsyncClient, faults: FaultController
 ) -> None:
     mk = provider(client)
-    faults.add("truncate", path="/sitemaps/films-2.xml", count=1)
+    faults.add("truncate", path="/sitemaps/films-2.xml.gz", count=1)
     with pytest.raises(PluginError) as info:
         await mk.list_titles(None)
     assert info.value.code is ErrorCode.PARTIAL
-    assert info.value.cursor == "/sitemaps/films-2.xml"
+    assert info.value.cursor == "/sitemaps/films-2.xml.gz"
     faults.clear()
-    faults.add("layout", path="/sitemaps/films-2.xml")
+    faults.add("layout", path="/sitemaps/serials-1.xml")
     with pytest.raises(PluginError) as layout:
-        await mk.list_titles(None)
-    assert layout.value.code is ErrorCode.INVALID_DATA
+        await collect(mk)
+    assert layout.value.code in (ErrorCode.INVALID_DATA, ErrorCode.PARTIAL)
     assert "<urlset>" in layout.value.message
-
-
-async def test_a_listed_title_page_that_is_gone_is_skipped(
-    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
-) -> None:
-    gone = catalog.title(11)
-    faults.add("server_error", status=404, path=title_path(gone))
-    items, _ = await collect(provider(client))
-    assert {i.slug for i in items} == set(catalog.slugs) - {gone.slug}
 
 
 async def test_a_cursor_no_longer_in_the_index_is_invalid_data(client: httpx.AsyncClient) -> None:
@@ -277,28 +312,71 @@ async def test_a_cursor_no_longer_in_the_index_is_invalid_data(client: httpx.Asy
     assert info.value.code is ErrorCode.INVALID_DATA
 
 
-async def test_details_of_films_and_serials_match_the_truth_in_two_requests_each(
+async def test_details_read_real_titles_seasons_and_german_in_one_request_per_post(
     catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
 ) -> None:
     mk = provider(client)
+    await collect(mk)
     kinds = set()
-    for gen in list(catalog)[:30]:
+    for gen in list(catalog)[:40]:
         faults.reset_counters()
         detail = await mk.fetch_detail(gen.slug)
-        assert_detail_matches(detail, gen)
-        assert (detail.year, detail.external_ids.get("imdb")) == (gen.year, gen.imdb_id)
-        assert faults.count() == 2
+        assert_detail_matches(detail, gen, external_ids=False)
+        assert detail.year == gen.year
+        assert set(detail.aliases) == set(gen.aliases)
+        assert all(e.languages == {Language.GERMAN_DUB} for e in detail.episodes)
+        assert faults.count() == len(post_paths(gen))
         kinds.add(detail.kind)
+        if gen.kind == "movie":
+            assert [(e.season, e.kind) for e in detail.episodes] == [(FILM_SEASON, "film")]
     assert kinds == {"movie", "series"}
+
+
+async def test_without_the_listing_a_detail_finds_its_posts_through_the_search(
+    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    gen = next(t for t in catalog if t.kind == "series" and len(post_paths(t)) >= 2)
+    detail = await provider(client).fetch_detail(gen.slug)
+    assert_detail_matches(detail, gen, external_ids=False)
+    assert faults.count("/index.php") == 1
+    assert faults.count() == 1 + len(post_paths(gen))
+
+
+async def test_one_bad_post_fails_only_its_title(
+    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    bad = next(t for t in catalog if t.kind == "series")
+    faults.add("layout", path=post_paths(bad)[0])
+    mk = provider(client)
+    items, _ = await collect(mk)
+    assert {i.slug for i in items} == set(catalog.slugs)
+    with pytest.raises(PluginError) as info:
+        await mk.fetch_detail(bad.slug)
+    assert info.value.code is ErrorCode.INVALID_DATA
+    good = next(t for t in catalog if t.slug != bad.slug)
+    assert_detail_matches(await mk.fetch_detail(good.slug), good, external_ids=False)
+
+
+async def test_a_token_gate_page_is_blocked_not_a_layout_change(
+    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    mk = provider(client)
+    await collect(mk)
+    gen = catalog.title(3)
+    faults.add("challenge", path=post_paths(gen)[0])
+    with pytest.raises(PluginError) as info:
+        await mk.fetch_detail(gen.slug)
+    assert info.value.code is ErrorCode.BLOCKED
 
 
 def remake_site() -> Starlette:
     """Two films sharing one slug (ids 1 and 7): what a real DLE site allows."""
 
     def page(title: str, year: int) -> str:
-        return doc(
-            f'<h1>{title}</h1><div class="pmovie__year">{year}</div>'
-            '<div class="pmovie__player"><i data-language-label="Deutsch"></i></div>'
+        return post(
+            f'<h1>{title}</h1><div class="pmovie__year"><span>USA</span>, <span>{year}</span>'
+            "</div>",
+            '<div class="pmovie__player"><iframe data-src="https://voe.sx/e/1"></iframe></div>',
         )
 
     async def sitemap(_: Request) -> Response:
@@ -326,8 +404,9 @@ async def test_two_ids_with_one_slug_are_keyed_apart_and_both_resolve() -> None:
     transport = httpx.ASGITransport(app=remake_site())
     async with httpx.AsyncClient(transport=transport) as http:
         mk = provider(http)
+        assert (await mk.fetch_detail("dune-7")).year == 2021  # by search: no listing yet
         page = await mk.list_titles(None)
-        assert [(i.slug, i.year) for i in page.items] == [("dune", 1984), ("dune-7", 2021)]
+        assert [i.slug for i in page.items] == ["dune", "dune-7"]
         assert (await mk.fetch_detail("dune")).year == 1984
         assert (await mk.fetch_detail("dune-7")).year == 2021
         with pytest.raises(PluginError) as info:

@@ -10,15 +10,15 @@ import httpx
 import pytest
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
-from structlog.testing import capture_logs
 
 from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.faults import FaultController
 from anibridge_like.demo.sites.sto import (
-    UNKNOWN_LANGUAGE,
     build_app,
     episodes_by_season,
-    offers_unknown_language,
+    has_announced_season,
+    legacy_season,
+    season_numbers,
 )
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.provider import FILM_SEASON, Language
@@ -66,8 +66,9 @@ def test_language_labels_map_to_the_vocabulary(
 
 # ---- listing parser ---------------------------------------------------------------------------
 LISTING = doc(
-    '<nav><a href="/serie/outside">Not in the container</a></nav>'
-    '<div id="seriesContainer"><ul>'
+    '<div class="popular"><a href="/serie/who-killed"><img alt=""></a></div>'
+    '<!-- <li><a href="/serie/removed">Removed</a></li> -->'
+    '<div class="series-list"><ul>'
     '<li><a href="/serie/the-black-dragon" data-alternative-title="Kuro no Ryu, The Black Dragon">'
     "The Black Dragon</a></li>"
     '<li><a href="https://s.to/serie/who-killed">Who Killed the &quot;Ritter&quot;?</a></li>'
@@ -113,9 +114,9 @@ def test_the_streamed_listing_equals_the_whole_page_parse() -> None:
 @pytest.mark.parametrize(
     ("html", "named"),
     [
-        (doc('<div id="catalog-list"><a href="/serie/x">X</a></div>'), "#seriesContainer"),
-        (doc('<div id="seriesContainer"><a href="/show/x">X</a></div>'), "/serie/<slug>"),
-        ("<html><body><div id='seriesContainer'>", "truncated"),
+        (doc('<div><a href="/serie/x"><img alt="poster only"></a></div>'), "with a title"),
+        (doc('<div class="series-list"><a href="/show/x">X</a></div>'), "/serie/<slug>"),
+        ("<html><body><ul><li><a href='/serie/x'>", "truncated"),
     ],
 )
 def test_a_listing_without_its_required_parts_is_invalid_data(html: str, named: str) -> None:
@@ -141,14 +142,17 @@ def test_series_page_without_optional_parts_still_parses() -> None:
 def test_series_page_reads_year_aliases_and_imdb() -> None:
     page = parse_series_page(
         doc(
-            '<h1><span>Süße Nacht</span></h1><span itemprop="startDate"><a>2011</a></span>'
-            '<div data-alternative-title="Sweet Night, Süße Nacht"></div>'
-            '<a href="https://www.imdb.com/title/tt0944947/">IMDb</a>'
-            '<a href="/serie/susse-nacht/staffel-0">Specials</a>'
+            '<div class="head"><h1 class="h2 mb-1 fw-bold">Süße Nacht &amp; Tag</h1>'
+            '<p class="small text-muted mb-2"><a class="small text-muted" href="/jahr/2011">'
+            '2011</a> - FSK 16 • <a href="https://www.imdb.com/title/tt0944947/">IMDb</a></p>'
+            '<div data-alternative-title="Sweet Night, Süße Nacht &amp; Tag"></div></div>'
+            '<a href="https://s.to/serie/susse-nacht/staffel-0">Specials</a>'
+            '<section class="similar"><a href="/serie/other">Other</a>'
+            '<a href="/jahr/1999">1999</a></section>'
         ),
         "susse-nacht",
     )
-    assert (page.title, page.year, page.aliases) == ("Süße Nacht", 2011, ("Sweet Night",))
+    assert (page.title, page.year, page.aliases) == ("Süße Nacht & Tag", 2011, ("Sweet Night",))
     assert page.external_ids == {"imdb": "tt0944947"}
     assert [s.season for s in page.seasons] == [0]
 
@@ -176,13 +180,38 @@ def test_season_page_reads_links_with_or_without_titles() -> None:
         "<a href='/serie/x/staffel-2/episode-1'>other season</a>"
     )
     episodes = parse_season_page(html, "x", 1)
-    assert [(e.number, e.titles) for e in episodes] == [
-        (1, {}),
-        (2, {"de": "Anfang", "en": "Start"}),
+    assert [(e.number, e.titles, e.languages) for e in episodes] == [
+        (1, {}, None),
+        (2, {"de": "Anfang", "en": "Start"}, None),
     ]
     with pytest.raises(PluginError, match="episode links") as info:
         parse_season_page(html, "x", 3)
     assert info.value.code is ErrorCode.INVALID_DATA
+
+
+def test_season_page_reads_languages_from_the_row_flags() -> None:
+    html = doc(
+        "<table><tr class='episode-row'><th><a href='https://s.to/serie/x/staffel-2/episode-1'>"
+        "1</a></th><td><svg class='svg-flag-german'></svg><svg class='svg-flag-english'></svg>"
+        "</td></tr><tr class='episode-row'><th><a href='/serie/x/staffel-2/episode-2'>2</a></th>"
+        "<td><svg class='svg-flag-klingon'></svg></td></tr></table>"
+    )
+    episodes = parse_season_page(html, "x", 2)
+    assert [(e.number, e.languages) for e in episodes] == [
+        (1, {Language.GERMAN_DUB, Language.ENGLISH_DUB}),
+        (2, None),
+    ]
+
+
+def test_an_announced_season_page_is_empty_and_any_other_page_without_episodes_is_invalid() -> None:
+    announced = doc("<div class='alert'>Noch keine Episoden</div>").replace(
+        "<head>", "<head><link rel='canonical' href='https://s.to/serie/x/staffel-4'>"
+    )
+    assert parse_season_page(announced, "x", 4) == []
+    with pytest.raises(PluginError, match="episode links"):
+        parse_season_page(announced, "x", 3)
+    with pytest.raises(PluginError, match="episode links"):
+        parse_season_page(doc("<p>nothing</p>"), "x", 4)
 
 
 def test_episode_page_languages_skip_unknown_labels() -> None:
@@ -257,7 +286,7 @@ async def client(site: InFlight) -> AsyncIterator[httpx.AsyncClient]:
 def provider(client: httpx.AsyncClient, **config: object) -> StoProvider:
     cls = Registry().get("provider", "sto")
     assert cls is StoProvider
-    settings = {"base_url": BASE, "backoff_base": 0.01, "backoff_cap": 1.0, **config}
+    settings = {"base_url": BASE, "requests_per_second": None, **config}
     return StoProvider(StoConfig.model_validate(settings), client)
 
 
@@ -279,54 +308,82 @@ async def test_every_title_and_every_episode_language_matches_the_truth(
         assert_detail_matches(detail, gen)
         assert detail.year == gen.year
         assert all(e.languages for e in detail.episodes)
+    assert any(has_announced_season(t.slug) for t in catalog)
 
 
-async def test_unknown_player_languages_are_logged_once_per_title_and_skipped(
-    catalog: GeneratedCatalog, client: httpx.AsyncClient
-) -> None:
-    gen = next(
-        t
-        for t in catalog
-        if any(offers_unknown_language(t.slug, e.season, e.number) for e in t.episodes)
-    )
-    with capture_logs() as logs:
-        detail = await provider(client).fetch_detail(gen.slug)
-    assert_detail_matches(detail, gen)
-    events = [e for e in logs if e["event"] == "provider.unknown_languages"]
-    assert len(events) == 1
-    assert events[0]["labels"] == [f"{UNKNOWN_LANGUAGE[0]}#{UNKNOWN_LANGUAGE[1]}"]
+def with_legacy_season(catalog: GeneratedCatalog) -> tuple[int, int]:
+    """(index, season) of a title with a season page that shows no language flags."""
+    for i in range(len(catalog)):
+        gen = catalog.title(i)
+        for season in episodes_by_season(gen):
+            if legacy_season(gen.slug, season):
+                return i, season
+    raise AssertionError("no legacy season in the catalog")
 
 
-async def test_a_detail_costs_one_request_per_season_and_per_episode(
+async def test_a_detail_costs_one_request_per_season_plus_flagless_episodes(
     catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
 ) -> None:
-    gen = catalog.title(5)
-    seasons = len(episodes_by_season(gen))
-    await provider(client).fetch_detail(gen.slug)
-    assert faults.count() == 1 + seasons + len(gen.episodes)
+    index, season = with_legacy_season(catalog)
+    gen = catalog.title(index)
+    flagless = len(episodes_by_season(gen)[season])
+    assert_detail_matches(await provider(client).fetch_detail(gen.slug), gen)
+    assert faults.count() == 1 + len(season_numbers(gen)) + flagless
+    assert faults.count("/serie/*/episode-*") == flagless
     faults.reset_counters()
     detail = await provider(client, episode_languages=False).fetch_detail(gen.slug)
-    assert faults.count() == 1 + seasons
-    assert all(not e.languages for e in detail.episodes)
+    assert faults.count() == 1 + len(season_numbers(gen))
+    assert sum(1 for e in detail.episodes if not e.languages) == flagless
 
 
-async def test_episode_pages_are_fetched_concurrently_within_the_host_limit(
+async def test_an_announced_season_is_a_season_with_no_episodes_not_a_failure(
+    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    gen = next(t for t in catalog if has_announced_season(t.slug))
+    detail = await provider(client).fetch_detail(gen.slug)
+    assert_detail_matches(detail, gen)
+    newest = max(season_numbers(gen))
+    assert faults.count(f"/serie/{gen.slug}/staffel-{newest}") == 1
+    assert not [e for e in detail.episodes if e.season == newest]
+
+
+async def test_an_older_season_without_episodes_is_a_loud_layout_change(
+    catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
+) -> None:
+    gen = next(t for t in catalog if len([s for s in episodes_by_season(t) if s > 0]) >= 2)
+    faults.add("layout", path=f"/serie/{gen.slug}/staffel-1")
+    with pytest.raises(PluginError, match="list no episode") as info:
+        await provider(client).fetch_detail(gen.slug)
+    assert info.value.code is ErrorCode.INVALID_DATA
+
+
+async def test_season_pages_are_fetched_concurrently_within_the_host_limit(
     catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController, site: InFlight
 ) -> None:
-    faults.add("slow", path="/serie/*/episode-*", delay=0.02)
-    gen = max(catalog, key=lambda t: len(t.episodes))
-    await provider(client, max_concurrency=3).fetch_detail(gen.slug)
-    assert site.peak == 3
+    faults.add("slow", path="/serie/*/staffel-*", delay=0.02)
+    gen = max(catalog, key=lambda t: len(season_numbers(t)))
+    assert len(season_numbers(gen)) >= 3
+    await provider(client, max_concurrency=2).fetch_detail(gen.slug)
+    assert site.peak == 2
 
 
-async def test_rate_limits_on_episode_pages_are_waited_out(
+async def test_a_429_pauses_every_request_to_the_host_until_its_window_ends(
     catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
 ) -> None:
     gen = catalog.title(7)
-    path = f"/serie/{gen.slug}/staffel-1/episode-1"
-    faults.add("rate_limit", path=path, count=2, retry_after=0.02)
-    assert_detail_matches(await provider(client, retries=2).fetch_detail(gen.slug), gen)
-    assert faults.count(path) == 3
+    faults.add("rate_limit", path=f"/serie/{gen.slug}/staffel-1", count=1, retry_after=0.3)
+    sto = provider(client, max_concurrency=4)
+    others = [catalog.title(i).slug for i in range(10, 16)]
+    results = await asyncio.gather(
+        sto.fetch_detail(gen.slug), *(sto.fetch_detail(s) for s in others), return_exceptions=True
+    )
+    first = results[0]
+    assert isinstance(first, PluginError) and first.code is ErrorCode.RATE_LIMITED
+    assert first.retry_after == pytest.approx(0.3)
+    assert all(not isinstance(r, BaseException) for r in results[1:])
+    assert faults.rate_limited == 1
+    assert faults.inside_window == 0
+    assert_detail_matches(await sto.fetch_detail(gen.slug), gen)
 
 
 async def test_a_linked_page_answering_404_fails_the_detail_as_upstream(
@@ -343,8 +400,9 @@ async def test_a_layout_change_on_episode_pages_alone_is_loud(
     catalog: GeneratedCatalog, client: httpx.AsyncClient, faults: FaultController
 ) -> None:
     faults.add("layout", path="/serie/*/episode-*")
+    index, _season = with_legacy_season(catalog)
     with pytest.raises(PluginError, match="player buttons") as info:
-        await provider(client).fetch_detail(catalog.title(9).slug)
+        await provider(client).fetch_detail(catalog.title(index).slug)
     assert info.value.code is ErrorCode.INVALID_DATA
 
 

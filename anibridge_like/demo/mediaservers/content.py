@@ -52,6 +52,8 @@ class Faults:
     """Listings claim the full total but return nothing past this many entries."""
     server_error: bool = False
     """Every request answers 503."""
+    scan_delay: float = 0.0
+    """Seconds a scan request takes before it is answered (a slow server)."""
 
 
 @dataclass

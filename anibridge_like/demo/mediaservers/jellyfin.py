@@ -22,6 +22,7 @@ real server. Faults: see :class:`~anibridge_like.demo.mediaservers.content.Fault
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -171,6 +172,8 @@ def build_jellyfin_app(state: FakeServerState) -> Starlette:
     async def refresh(request: Request) -> Response:
         if (denied := guard(request)) is not None:
             return denied
+        if state.faults.scan_delay:
+            await asyncio.sleep(state.faults.scan_delay)
         state.scans.append("all")
         return Response(status_code=204)
 

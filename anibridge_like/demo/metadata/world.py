@@ -311,7 +311,9 @@ class MappingWorld:
                 Movie(tmdb, name, name, f"{year}-05-05", imdb, release_years=(year,))
             )
             film = GenEpisode(FILM_SEASON, 1, "film", {"de": german}, _LANGS, None, None, None)
-            self._add("megakino", german, year, [film], kind="movie", tmdb=tmdb, imdb=imdb)
+            # megakino pages link no IMDb id (see demo/sites/megakino.py): an IMDb-only film
+            # lives where pages do link one, as an AniWorld film-only title
+            self._add("aniworld", german, year, [film], kind="movie", tmdb=tmdb, imdb=imdb)
 
     def _german(self, i: int) -> None:
         k = self._next()
