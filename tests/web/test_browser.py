@@ -89,7 +89,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             urls[name] = stack.enter_context(serve_app(service.app))
         data = tmp_path_factory.mktemp("web")
         settings = daemon_settings(data).model_copy(update={"admin_api_key": SecretStr(ADMIN)})
-        seed = seed_data(urls)
+        # the downloads suite's seed, without its Jellyfin fake (not served here)
+        seed = seed_data({**urls, "jellyfin": "http://127.0.0.1:9"})
+        seed["plugins"] = [p for p in seed["plugins"] if p.get("implementation") != "jellyfin"]
         seed["libraries"] = with_media_jobs(seed["libraries"])
         seed["libraries"][0]["jobs"].append(METADATA_JOB)
         seed["plugins"].append(demo_media_server(data / "media", catalogs))
