@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test lint types unit bench docs lock
+.PHONY: install run serve test lint types unit bench docs lock browser-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,3 +41,12 @@ docs: install
 
 bench: install
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The web UI's browser tests: Debian's chromium (never a downloaded browser) and axe-core's
+# axe.min.js from npm into .cache/axe. Idempotent and quiet; needs root for apt-get.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -f $(AXE) || { mkdir -p .cache/axe && \
+		npm install --silent --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null; }

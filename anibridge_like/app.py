@@ -52,6 +52,7 @@ def _routes() -> list[BaseRoute]:
     from anibridge_like.downloads.api import routes as download_routes
     from anibridge_like.downloads.stream import routes as stream_routes
     from anibridge_like.torznab.routes import routes as torznab_routes
+    from anibridge_like.web.routes import routes as web_routes
 
     return [
         *health.routes,
@@ -67,6 +68,7 @@ def _routes() -> list[BaseRoute]:
         *gap_routes,
         *download_routes,
         *stream_routes,
+        *web_routes,
     ]
 
 

@@ -276,6 +276,13 @@ class Settings(BaseSettings):
         description="Log every HTTP request at info (path without key, parameters, status, "
         "milliseconds, items); `false` logs them at debug.",
     )
+    # ---- web UI ----------------------------------------------------------------------------
+    web_session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a web UI login (a session cookie set from the admin key) lasts.",
+    )
 
     # ---- integration: scans after downloads ---------------------------------------------
     media_trigger_timeout_seconds: float = Field(
