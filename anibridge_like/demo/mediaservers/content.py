@@ -1,5 +1,7 @@
 """What a fake media server holds: libraries of shows (with episode files) and movies, generated
-deterministically at any size, and the faults a test can switch on."""
+deterministically at any size, and the faults a test can switch on. The wire shapes that serve
+it follow the evidence cited in :mod:`.jellyfin` (Jellyfin OpenAPI) and :mod:`.plex`
+(python-plexapi source)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A fake Plex Media Server speaking the XML API the client uses, built from the shapes the
-``pkkid/python-plexapi`` library reads and sends:
+``pkkid/python-plexapi`` library reads and sends (evidence: its source on GitHub):
 
 - ``plexapi/library.py``: ``LibrarySection`` (``Directory`` of ``/library/sections`` with ``key``,
   ``type``, ``title``, ``refreshing`` and ``Location@path`` children), ``LibrarySection.update``

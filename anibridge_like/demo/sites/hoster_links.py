@@ -1,6 +1,7 @@
 """Hoster offers on the fake sites' episode pages, and the sites' redirects to the fake hosters.
 
-The real sites link hosters through a redirect of their own: AniWorld's episode page lists one
+The real sites link hosters through a redirect of their own (evidence: the GitHub source of
+the parsers named here): AniWorld's episode page lists one
 ``li[data-lang-key][data-link-target="/redirect/<id>"]`` per (language, hoster) with the hoster
 name in ``h4`` (``phoenixthrush/AniWorld-Downloader``: ``src/aniworld/config.py`` language keys
 1 German Dub / 2 English Sub / 3 German Sub / 4 English Dub; ``zerodayip/seriesmovies``: ``a.py``

@@ -1,7 +1,8 @@
 """Fake megakino site (a DataLife-Engine film/series site) rendering a :class:`GeneratedCatalog`
 (flavor "movies": films and serials, German audio only).
 
-Built from the scrapers that read the live site, not from our own parser:
+Built from the scrapers that read the live site, not from our own parser (evidence, source
+files on GitHub):
 
 * AniBridge ``provider-catalog-index`` (``Zzackllack/AniBridge``): ``apps/api/app/providers/
   megakino/sitemap.py`` and ``tests/unit/providers/megakino/test_sitemap.py`` (``/sitemap.xml`` is
