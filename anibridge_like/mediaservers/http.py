@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.media_server import MediaServerConfig
+from anibridge_like.plugins.urls import root_url
 
 
 class HttpMediaServerConfig(MediaServerConfig):
@@ -27,10 +28,7 @@ class HttpMediaServerConfig(MediaServerConfig):
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        url = httpx.URL(value)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"url must be an absolute http(s) URL, got {value!r}")
-        return value.rstrip("/")
+        return root_url(value, "url")
 
 
 async def send(

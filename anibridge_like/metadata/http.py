@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.plugins.urls import root_url
 from anibridge_like.providers.http import error_for_status
 
 
@@ -30,10 +31,7 @@ class HttpMetadataConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        url = httpx.URL(value)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url must be an absolute http(s) URL, got {value!r}")
-        return value.rstrip("/")
+        return root_url(value, "base_url")
 
 
 async def request_json(

@@ -53,6 +53,7 @@ from aiolimiter import AsyncLimiter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
+from anibridge_like.plugins.urls import root_url
 from anibridge_like.redaction import redact_url
 
 log = structlog.get_logger(__name__)
@@ -108,10 +109,7 @@ class HttpProviderConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        url = httpx.URL(value)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url must be an absolute http(s) URL, got {value!r}")
-        return value.rstrip("/")
+        return root_url(value, "base_url")
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
