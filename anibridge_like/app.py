@@ -26,6 +26,7 @@ from anibridge_like.api.limits import BodyLimitMiddleware
 from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
+from anibridge_like.plugins.inline_secrets import install_key
 from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
@@ -99,8 +100,15 @@ def create_app(
             register_configured_secrets(settings, the_seed)  # scrubbed from every log line
             writer = Writer(settings.database_path, queue_size=settings.writer_queue_size)
             await stack.enter_async_context(writer)
+            secret_key = await asyncio.to_thread(install_key, settings)
             report = await writer.run(
-                make_reconcile_unit(the_seed, reg, environ, allow_empty=settings.allow_empty_seed),
+                make_reconcile_unit(
+                    the_seed,
+                    reg,
+                    environ,
+                    allow_empty=settings.allow_empty_seed,
+                    secret_key=secret_key,
+                ),
                 label="seed.reconcile",
             )
             log.info(

@@ -10,8 +10,9 @@ from typing import Any
 
 import aiosqlite
 import httpx
+from pydantic import ValidationError
 
-from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.env import resolve_config
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.storage.database import ReaderPool
 
@@ -76,9 +77,17 @@ def build_plugin(
     client: httpx.AsyncClient,
     environ: Mapping[str, str] | None = None,
 ) -> Any:
-    """Construct the instance's implementation with its validated config (env secrets applied)."""
+    """Construct the instance's implementation with its validated config (``*_env`` values and
+    the seed's inline secrets applied). An invalid config raises ``ValueError`` naming each bad
+    field, never echoing the values (pydantic's own text shows the input, secrets included)."""
     impl = registry.get(instance.kind, instance.implementation)
-    config = impl.config_model.model_validate(
-        resolve_env(instance.config, os.environ if environ is None else environ)
-    )
+    resolved = resolve_config(instance.config, os.environ if environ is None else environ)
+    try:
+        config = impl.config_model.model_validate(resolved)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"config.{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ValueError(f"invalid config ({problems})") from None
     return impl(config, client)
