@@ -253,8 +253,9 @@ class Settings(BaseSettings):
     )
     stream_secret: SecretStr | None = Field(
         None,
-        description="Key signing `/stream/{token}` URLs in `.strm` files; default a random "
-        "key kept in `<data_dir>/stream_secret`.",
+        description="Key signing `/stream/{token}` URLs in `.strm` files (and, derived, the "
+        "stored digests of inline plugin secrets); default a random key kept in "
+        "`<data_dir>/stream_secret`.",
     )
     public_url: str | None = Field(
         None,
