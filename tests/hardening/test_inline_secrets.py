@@ -4,6 +4,7 @@ every start, a change of only the secret rebuilds the instance, and the admin AP
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -23,6 +24,7 @@ from anibridge_like.demo.metadata.common import serve_loopback
 from anibridge_like.demo.metadata.records import Movie
 from anibridge_like.demo.metadata.tmdb import FakeTmdb
 from anibridge_like.plugins.errors import PluginError
+from anibridge_like.plugins.inline_secrets import seal
 from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
@@ -184,6 +186,25 @@ async def test_a_stored_marker_whose_value_is_not_loaded_is_not_configured_namin
     assert instance.plugin is None and instance.error is not None
     assert "config.api_key" in instance.error.message
     assert "api_key_env" in instance.error.message
+
+
+async def test_an_invalid_stored_config_is_reported_without_its_secret_values(
+    writer: Writer, readers: ReaderPool
+) -> None:
+    await reconcile(writer, {"libraries": [{"slug": "movies", "kind": "movies"}]})
+    secret = "jf-never-echoed-5a1c"
+    stored = seal({"api_key": secret, "libraries": {"movies": "Movies"}}, None)  # no url
+    await writer.execute(
+        "INSERT INTO plugin_instances(name, implementation, kind, enabled, config, all_libraries)"
+        " VALUES ('jf', 'jellyfin', 'media_server', 1, ?, 1)",
+        (json.dumps(stored),),
+    )
+    async with httpx.AsyncClient() as http:
+        manager = PluginManager(REGISTRY, http, environ={})
+        await manager.reload(readers)
+    error = manager.get("jf").error
+    assert error is not None and "config.url: Field required" in error.message
+    assert secret not in error.message  # pydantic's own text would show the whole input
 
 
 @asynccontextmanager
