@@ -78,7 +78,12 @@ def build_plugin(
 ) -> Any:
     """Construct the instance's implementation with its validated config (env secrets applied)."""
     impl = registry.get(instance.kind, instance.implementation)
-    config = impl.config_model.model_validate(
-        resolve_env(instance.config, os.environ if environ is None else environ)
-    )
+    config = impl.config_model.model_validate(resolved_config(instance, environ))
     return impl(config, client)
+
+
+def resolved_config(
+    instance: InstanceRow, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The instance's config as its implementation receives it (``*_env`` names resolved)."""
+    return resolve_env(instance.config, os.environ if environ is None else environ)
