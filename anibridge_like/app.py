@@ -27,6 +27,7 @@ from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
 from anibridge_like.plugins.inline_secrets import install_key
+from anibridge_like.plugins.isolation.remote import PluginWorker, worker_options
 from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
@@ -126,7 +127,11 @@ def create_app(
                 follow_redirects=False,
             )
             await stack.enter_async_context(http)
-            plugins = PluginManager(reg, http, environ)
+            worker = None
+            if settings.plugin_isolation == "process":
+                worker = PluginWorker(worker_options(settings))
+                stack.push_async_callback(worker.aclose)
+            plugins = PluginManager(reg, http, environ, worker)
             await plugins.reload(readers)
             scheduler = AsyncIOScheduler(timezone=settings.timezone)
             scheduler.start()

@@ -190,6 +190,21 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         32, ge=2, le=1000, description="Deepest nesting of a JSON request body (else 400)."
     )
+    plugin_isolation: Literal["process", "inline"] = Field(
+        "process",
+        description="Where provider and metadata plugins fetch and parse pages: `process` = "
+        "one worker process beside the daemon (started on first use, restarted if it dies), "
+        "so indexing never takes the event loop's time from Torznab requests; `inline` = in "
+        "the daemon's own event loop (one process, for debugging).",
+    )
+    plugin_worker_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Scheduling priority the plugin worker gives up (a `nice` increment): "
+        "when CPU is short, the kernel runs the daemon's Torznab answers before indexing. "
+        "0 = same priority as the daemon.",
+    )
 
     @field_validator("api_key", "admin_api_key", mode="before")
     @classmethod
