@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
 from anibridge_like.api.limits import BodyLimitMiddleware
+from anibridge_like.api.lockout import KeyGuessLimiter
 from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
@@ -170,6 +171,9 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
+    )
+    app.state.key_limiter = KeyGuessLimiter(
+        settings.admin_key_max_failures, settings.admin_key_failure_window_seconds
     )
     return app
 

@@ -299,6 +299,20 @@ class Settings(BaseSettings):
         le=24 * 30,
         description="How long a web UI login (a session cookie set from the admin key) lasts.",
     )
+    admin_key_max_failures: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="Wrong admin keys (admin API or web login) one client address may present "
+        "within `admin_key_failure_window_seconds`; then its admin requests are answered 429 "
+        "until the oldest failure leaves the window.",
+    )
+    admin_key_failure_window_seconds: float = Field(
+        600.0,
+        gt=0,
+        le=86_400,
+        description="The window over which wrong admin keys are counted (seconds).",
+    )
 
     # ---- integration: scans after downloads ---------------------------------------------
     media_trigger_timeout_seconds: float = Field(
