@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = Field(
         None,
         description="Key for `/api/v1/*` (header `X-Api-Key` or `?apikey=`). "
-        "Unset: the admin API answers 401 to everyone.",
+        "Unset: the admin API and the web UI's admin pages are off (403 naming the setting).",
     )
     reader_connections: int = Field(
         2, ge=1, le=16, description="Read-only SQLite connections serving requests."
