@@ -45,7 +45,9 @@ async def test_wrong_admin_keys_lock_the_address_out_and_only_that_address(
     app, _limiter = app_state
     async with _client(app, "10.0.0.5") as guesser, _client(app, "10.0.0.6") as other:
         for attempt in range(3):
-            wrong = await guesser.get("/api/v1/libraries", headers={"X-Api-Key": f"guess-{attempt}"})
+            wrong = await guesser.get(
+                "/api/v1/libraries", headers={"X-Api-Key": f"guess-{attempt}"}
+            )
             assert wrong.status_code == 401
         locked = await guesser.get("/api/v1/libraries", headers={"X-Api-Key": ADMIN})
         assert locked.status_code == 429 and "too many wrong admin keys" in locked.json()["error"]
@@ -53,7 +55,9 @@ async def test_wrong_admin_keys_lock_the_address_out_and_only_that_address(
         assert ADMIN not in locked.text
         # a missing key is not a guess; another address is not affected
         assert (await other.get("/api/v1/libraries")).status_code == 401
-        assert (await other.get("/api/v1/libraries", headers={"X-Api-Key": ADMIN})).status_code == 200
+        assert (
+            await other.get("/api/v1/libraries", headers={"X-Api-Key": ADMIN})
+        ).status_code == 200
 
 
 async def test_the_web_login_shares_the_count(app_state: tuple[object, KeyGuessLimiter]) -> None:
@@ -71,7 +75,9 @@ async def test_the_web_login_shares_the_count(app_state: tuple[object, KeyGuessL
         right = await browser.post("/login", data={"csrf": csrf.group(1), "key": ADMIN})
         assert right.status_code == 429 and "Too many wrong keys" in right.text
         assert "anibridge_session" not in right.headers.get("set-cookie", "")
-        assert (await browser.get("/api/v1/libraries", headers={"X-Api-Key": ADMIN})).status_code == 429
+        assert (
+            await browser.get("/api/v1/libraries", headers={"X-Api-Key": ADMIN})
+        ).status_code == 429
 
 
 def test_the_window_slides_and_a_right_key_clears_the_count() -> None:
