@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 
 _TERM = re.compile(r'"([^"]*)"(\*?)')
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -34,19 +35,62 @@ class _Term:
         return token.startswith(self.text) if self.prefix else token == self.text
 
 
-Matcher = Callable[[Iterable[str]], bool]
-"""Whether any of a title's texts (title, aliases, usable canonical name) matches."""
-
-
 def tokens(text: str) -> list[str]:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _TOKEN.findall(stripped.lower())
 
 
-def compile_match(expression: str) -> Matcher | None:
+CANONICAL_MARK = "\x1e"
+"""Leads a canonical name in ``titles.search_text`` (migration 0019): it counts only where the
+title's mapping is usable."""
+TEXT_SEPARATOR = "\x1f"
+"""Separates the texts of ``titles.search_text``."""
+
+
+class Verdict(IntEnum):
+    NO = 0
+    YES = 1
+    CANONICAL_ONLY = 2
+    """Only the canonical name matches: the title matches where its mapping is usable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A compiled expression: an ``AND`` of groups, each an ``OR`` of terms."""
+
+    groups: tuple[tuple[_Term, ...], ...]
+
+    def __call__(self, texts: Iterable[str]) -> bool:
+        """Whether one of ``texts`` matches (FTS5 matches a row, one text, when every group
+        hits one of its tokens)."""
+        return any(self._text(text) for text in texts)
+
+    def _text(self, text: str) -> bool:
+        words = tokens(text)
+        return all(any(t.hits(w) for t in group for w in words) for group in self.groups)
+
+    def title(self, search_text: str) -> Verdict:
+        """The verdict on a title's ``search_text``. An ASCII text lacking some group's term as
+        a substring cannot match (its tokens are its lowercased words): most titles of a walk
+        are rejected so, without tokenizing."""
+        if search_text.isascii():
+            lowered = search_text.lower()
+            if not all(any(t.text in lowered for t in group) for group in self.groups):
+                return Verdict.NO
+        verdict = Verdict.NO
+        for text in search_text.split(TEXT_SEPARATOR):
+            if text.startswith(CANONICAL_MARK):
+                if self._text(text[1:]):
+                    verdict = Verdict.CANONICAL_ONLY
+            elif self._text(text):
+                return Verdict.YES
+        return verdict
+
+
+def compile_match(expression: str) -> Match | None:
     """A matcher for ``expression``, or ``None`` when it is not of the generated shape."""
-    groups: list[list[_Term]] = []
+    groups: list[tuple[_Term, ...]] = []
     for part in expression.split(" AND "):
         part = part.strip()
         if part.startswith("(") and part.endswith(")"):
@@ -58,16 +102,7 @@ def compile_match(expression: str) -> Matcher | None:
             if found is None:
                 return None
             terms.append(_Term(found.group(1), bool(found.group(2))))
-        groups.append(terms)
+        groups.append(tuple(terms))
     if not groups:
         return None
-
-    def matches(texts: Iterable[str]) -> bool:
-        # FTS5 matches a row (one text) when every part hits one of its tokens
-        for text in texts:
-            words = tokens(text)
-            if all(any(t.hits(w) for t in group for w in words) for group in groups):
-                return True
-        return False
-
-    return matches
+    return Match(tuple(groups))

@@ -14,7 +14,7 @@ from anibridge_like.storage.migrate import apply_migrations
 from anibridge_like.torznab import feed
 from anibridge_like.torznab.query import MAX_PAGED_OFFSET, Allowed, Query
 from anibridge_like.torznab.search import match_expression
-from anibridge_like.torznab.sources import CANDIDATE_CAP, rss_titles, text_titles
+from anibridge_like.torznab.sources import rss_titles, text_titles
 from anibridge_like.torznab.textmatch import compile_match
 
 ALLOWED = [Allowed("sto", "series", "de_dub", 0, 0)]
@@ -82,7 +82,7 @@ def _rss_page(conn: sqlite3.Connection, offset: int, limit: int = 100) -> list[s
 def catalogs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, sqlite3.Connection]]:
     base = tmp_path_factory.mktemp("cost")
     conns = {
-        n: _catalog(base / f"c{n}.db", n, matching_every=2) for n in (CANDIDATE_CAP * 2, 16000)
+        n: _catalog(base / f"c{n}.db", n, matching_every=2) for n in (4000, 16000)
     }
     yield conns
     for conn in conns.values():
