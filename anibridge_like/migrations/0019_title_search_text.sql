@@ -20,10 +20,11 @@ UPDATE titles SET search_text = (
         )
     );
 
--- The newest-first walk of a (site, kind) slice, now covering the texts too (same name: the
--- readiness probe and the RSS walk use it by name).
+-- The newest-first walk of a (site, kind) slice, now covering the texts and the site's year too
+-- (same name: the readiness probe and the RSS walk use it by name).
 DROP INDEX titles_newest;
-CREATE INDEX titles_newest ON titles(site, kind, newest_seen DESC, newest_episode, search_text)
+CREATE INDEX titles_newest
+ON titles(site, kind, newest_seen DESC, newest_episode, search_text, year)
 WHERE gone = 0;
 
 CREATE TRIGGER titles_text_insert AFTER INSERT ON titles BEGIN

@@ -25,7 +25,7 @@ from itertools import islice
 from math import ceil
 from typing import Any
 
-from anibridge_like.torznab.query import Query, Sql, TitleBound, pairs_sql
+from anibridge_like.torznab.query import Query, Sql, TitleBound, pairs_sql, years_sql
 from anibridge_like.torznab.textmatch import Match, Verdict, compile_match
 
 _NEWEST_OF_SLICE = (
@@ -34,11 +34,8 @@ _NEWEST_OF_SLICE = (
     " ORDER BY newest_seen DESC, newest_episode"
 )
 """One slice newest-first, from the index alone (it covers ``search_text``, migration 0019)."""
-FIRST_READ = 64
-"""FTS5 rows read before anything else: a match this small is sorted at once."""
-READS_PER_WALKED = 0.35
-"""FTS5 rows read for every title the walk examines (:func:`_hedged`): an FTS5 row with its
-title's bound costs about 25 VM instructions, a walked index entry (texts included) about 9."""
+FIRST_READ = 256
+"""FTS5 rows counted before anything else: a match this small is resolved and sorted at once."""
 WALK_BATCH = 16
 """Titles the walk tests at a time at first (doubling to 256)."""
 
@@ -55,7 +52,7 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
 def _walk(conn: sqlite3.Connection, query: Query, texts: bool = False) -> Iterator[Iterator[Any]]:
     """The allowed slices merged newest-first: bounds, with ``search_text`` for ``texts``."""
     cursors: list[sqlite3.Cursor] = []
-    statement = _NEWEST_OF_SLICE.format(texts=", search_text" if texts else "")
+    statement = _NEWEST_OF_SLICE.format(texts=", search_text, year" if texts else "")
     try:
         for site, kind in query.pairs:
             cursor = conn.cursor()
@@ -83,17 +80,32 @@ _USABLE_MAPPING = (
 )
 """Whether a title's canonical name is searchable (the rule of
 :data:`~anibridge_like.torznab.query.FTS_TITLES`)."""
+_TRUSTED_YEAR = (
+    "SELECT EXISTS (SELECT 1 FROM series_mappings WHERE title_id = ?"
+    " AND status IN ('confirmed', 'high') AND canonical_year BETWEEN ? AND ?)"
+)
+"""Whether a title's trusted canonical year is within the years asked (the rule of
+:func:`~anibridge_like.torznab.query.years_sql`)."""
 
-_MATCHES = (
-    "SELECT t.id, t.newest_seen, t.newest_episode, t.site, t.kind"
+_COUNT = "SELECT rowid FROM title_search WHERE title_search MATCH ?"
+"""The FTS5 matches' rows, counted: about 3 VM instructions a row."""
+_RESOLVE = (
+    "SELECT t.id, t.newest_seen, t.newest_episode"
     " FROM title_search CROSS JOIN search_terms st ON st.id = title_search.rowid"
     " CROSS JOIN titles t ON t.id = st.title_id"
-    " WHERE title_search MATCH :match AND t.gone = 0 AND t.newest_seen IS NOT NULL"
+    " WHERE title_search MATCH {match} AND t.gone = 0 AND t.newest_seen IS NOT NULL"
+    " AND {pairs}{years}"
     " AND (st.source != 'canonical' OR EXISTS (SELECT 1 FROM series_mappings fsm"
     " WHERE fsm.title_id = st.title_id AND fsm.status IN ('confirmed', 'high', 'low')))"
 )
-"""Every FTS5 match with its title's bound, in the index's order (one row per matching text; the
-same rule for canonical names as :data:`~anibridge_like.torznab.query.FTS_TITLES`)."""
+"""Every FTS5 match of the allowed slices with its title's bound (one row per matching text;
+the same rule for canonical names as :data:`~anibridge_like.torznab.query.FTS_TITLES`): about
+25 VM instructions a row."""
+COUNT_COST, RESOLVE_COST, WALK_COST = 3, 25, 7.5
+"""VM instructions per FTS5 row counted, per FTS5 row resolved and sorted, per title walked."""
+ROWS_PER_TITLE = 1.5
+"""Feed rows a matching title adds to a page, for the first estimate of the titles a page
+needs (100 rows took 50–60 titles on the generated catalogs)."""
 
 
 def _order(title: TitleBound) -> tuple[str, int]:
@@ -103,56 +115,80 @@ def _order(title: TitleBound) -> tuple[str, int]:
 
 
 class _Matches:
-    """The FTS5 side of a text search: its matches read in chunks, kept by title."""
+    """The FTS5 side of a text search: its rows counted in chunks, resolved once."""
 
     def __init__(self, conn: sqlite3.Connection, query: Query) -> None:
         assert query.match is not None
+        self.conn, self.query = conn, query
         self.cursor = conn.cursor()
         self.cursor.row_factory = None
-        self.cursor.execute(_MATCHES, {"match": query.match})
-        self.pairs = set(query.pairs)
-        self.titles: dict[int, TitleBound] = {}
+        self.cursor.execute(_COUNT, (query.match,))
+        self.rows = 0
         self.done = False
 
-    def read(self, rows: int) -> None:
-        got = self.cursor.fetchmany(max(1, rows))
-        for title_id, seen, episode, site, kind in got:
-            if (site, kind) in self.pairs:
-                self.titles[title_id] = (title_id, seen, episode)
-        if len(got) < max(1, rows):
+    def count(self, rows: int) -> None:
+        rows = max(1, rows)
+        got = len(self.cursor.fetchmany(rows))
+        self.rows += got
+        if got < rows:
             self.done = True
 
     def after(self, last: TitleBound | None) -> list[TitleBound]:
         """The matching titles that sort after ``last`` (all of them for ``None``), in order."""
-        found = list(self.titles.values())
+        sql = Sql()
+        text = _RESOLVE.format(
+            match=sql.p(self.query.match),
+            pairs=pairs_sql(sql, self.query.pairs, "t"),
+            years=years_sql(sql, self.query.years, "t"),
+        )
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        found = {row[0]: row for row in cursor.execute(text, sql.params)}.values()
         if last is not None:
             bound = _order(last)
-            found = [t for t in found if _order(t) < bound]
+            found = [t for t in found if _order(t) < bound]  # type: ignore[assignment]
         return sorted(found, key=_order, reverse=True)
+
+    def cheaper_than_walking(self, walked: int, found: int) -> bool:
+        """Whether resolving every match costs less than the walk still ahead: the titles a
+        page needs (the first estimate from its size, then twice those found so far — the
+        page still asks for more) at the density seen so far."""
+        if not self.done:
+            return False
+        needed = max(self.query.window / ROWS_PER_TITLE, 2 * found) - found
+        ahead = WALK_COST * needed * (walked + 1) / (found + 1)
+        return RESOLVE_COST * self.rows < ahead
 
 
 def _hedged(
-    conn: sqlite3.Connection, walk: Iterator[tuple[Any, ...]], match: Match, matches: _Matches
+    walk: Iterator[tuple[Any, ...]], match: Match, matches: _Matches
 ) -> Iterator[TitleBound]:
-    """Walk the slices newest-first keeping the titles whose texts ``match`` accepts, while
-    reading the FTS5 matches at a pace of equal cost; once those are all read, the rest of the
-    result is their sorted tail. The walk wins when matching titles are dense among the newest,
-    the sort when the match is small: a page costs at most about twice the cheaper plan, and
-    the result is exact."""
-    cursor = conn.cursor()
+    """Walk the slices newest-first keeping the titles whose texts ``match`` accepts (and whose
+    year fits, when the query asks years), while counting the FTS5 matches at a pace of equal cost; once their number says resolving them
+    all costs less than the walk still ahead, the rest of the result is their sorted tail. The
+    walk wins when matching titles are dense among the newest, the sort when the match is
+    small; the result is exact either way."""
+    cursor = matches.conn.cursor()
     cursor.row_factory = None
     last: TitleBound | None = None
-    size = WALK_BATCH
+    size, walked, found = WALK_BATCH, 0, 0
+    years = matches.query.years
+    low, high = years or (0, 0)
     while batch := list(islice(walk, size)):
-        for title_id, seen, episode, text in batch:
+        for title_id, seen, episode, text, year in batch:
             verdict = match.title(text or "")
             if verdict is Verdict.CANONICAL_ONLY:
                 verdict = Verdict(cursor.execute(_USABLE_MAPPING, (title_id,)).fetchone()[0])
+            if verdict and years is not None and not (year is not None and low <= year <= high):
+                verdict = Verdict(cursor.execute(_TRUSTED_YEAR, (title_id, *years)).fetchone()[0])
             if verdict:
                 last = (title_id, seen, episode)
+                found += 1
                 yield last
-        matches.read(ceil(len(batch) * READS_PER_WALKED))
-        if matches.done:
+        walked += len(batch)
+        if not matches.done:
+            matches.count(ceil(len(batch) * WALK_COST / COUNT_COST))
+        if matches.cheaper_than_walking(walked, found):
             yield from matches.after(last)
             return
         size = min(size * 2, 256)
@@ -162,27 +198,25 @@ def _hedged(
 def text_titles(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[TitleBound]]:
     """The live titles of the allowed slices the full-text match selects, newest first, exact.
 
-    The first :data:`FIRST_READ` FTS5 rows are read at once: a match that small is sorted by its
-    bounds (read along with it). A broader one is served by :func:`_hedged`: the newest-first
-    walk of the slices, the terms of walked titles tested in Python by
-    :mod:`~anibridge_like.torznab.textmatch`, against reading every match and sorting — whichever
-    finishes first. A page costs what the cheaper of the two costs, neither all the matches of a
-    broad query nor a walk of the catalog for a narrow one.
+    The first :data:`FIRST_READ` FTS5 rows are counted at once: a match that small is resolved
+    and sorted by its titles' bounds. A broader one is served by :func:`_hedged`: the
+    newest-first walk of the slices, each title's texts (in the walked index, migration 0019)
+    tested in Python by :mod:`~anibridge_like.torznab.textmatch`, until resolving the whole
+    match is the cheaper way to finish. A page costs about what the cheaper plan costs:
+    neither every match of a broad query nor a walk of the catalog for a narrow one.
 
     A superset is fine: the page's rows are filtered again (years, episodes) by
     :class:`~anibridge_like.torznab.query.PageKeys`."""
     matches = _Matches(conn, query)
     try:
-        matches.read(FIRST_READ)
+        matches.count(FIRST_READ)
         match = None if matches.done else compile_match(query.match or "")
         if match is None:
-            # a small match, or not an expression of ours: read every match (exact)
-            while not matches.done:
-                matches.read(4096)
+            # a small match, or not an expression of ours: resolve every match (exact)
             yield iter(matches.after(None))
             return
         with _walk(conn, query, texts=True) as walk:
-            yield _hedged(conn, walk, match, matches)
+            yield _hedged(walk, match, matches)
     finally:
         matches.cursor.close()
 
