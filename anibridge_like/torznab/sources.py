@@ -7,11 +7,13 @@ Cursors close on exit, on the connection's thread.
 
 - :func:`rss_titles`: every live title of the allowed (site, kind) slices — one lazy walk of the
   ``titles_newest`` index per slice, merged.
-- :func:`text_titles`: the titles the FTS5 match selects. A narrow match sorts its few titles
-  (a row lookup each); a broader one walks the slices' indexes like RSS and keeps the matching
-  titles, which turn up within the first few dozen entries (:func:`walks` chooses); a match of
-  more than :data:`CANDIDATE_CAP` titles is never read whole (bounded walk, terms tested in
-  Python).
+- :func:`text_titles`: the titles the FTS5 match selects, exactly. A small match is resolved
+  and sorted (a row lookup each); a broader one walks the slices' index like RSS, testing each
+  title's texts (covered by the index, migration 0019) in Python, while the FTS5 rows are
+  counted alongside; the whole match is resolved only once that is cheaper than the walk ahead.
+  The cost of a page is about the cheaper of ``25 × matching rows`` and ``8 × titles walked``
+  VM instructions (plus the page's own rows): the walk, whose length depends on how dense the
+  matches are among the newest titles and not on the catalog's size, serves broad matches.
 - :func:`id_titles`: the titles the request's ids resolve to (no bound: all of them are read).
 """
 
@@ -101,7 +103,7 @@ _RESOLVE = (
 """Every FTS5 match of the allowed slices with its title's bound (one row per matching text;
 the same rule for canonical names as :data:`~anibridge_like.torznab.query.FTS_TITLES`): about
 25 VM instructions a row."""
-COUNT_COST, RESOLVE_COST, WALK_COST = 3, 25, 7.5
+COUNT_COST, RESOLVE_COST, WALK_COST = 3, 25, 8
 """VM instructions per FTS5 row counted, per FTS5 row resolved and sorted, per title walked."""
 ROWS_PER_TITLE = 1.5
 """Feed rows a matching title adds to a page, for the first estimate of the titles a page
@@ -164,10 +166,10 @@ def _hedged(
     walk: Iterator[tuple[Any, ...]], match: Match, matches: _Matches
 ) -> Iterator[TitleBound]:
     """Walk the slices newest-first keeping the titles whose texts ``match`` accepts (and whose
-    year fits, when the query asks years), while counting the FTS5 matches at a pace of equal cost; once their number says resolving them
-    all costs less than the walk still ahead, the rest of the result is their sorted tail. The
-    walk wins when matching titles are dense among the newest, the sort when the match is
-    small; the result is exact either way."""
+    year fits, when the query asks years), while counting the FTS5 matches at a pace of equal
+    cost; once their number says resolving them all costs less than the walk still ahead, the
+    rest of the result is their sorted tail. The walk wins when matching titles are dense among
+    the newest, the sort when the match is small; the result is exact either way."""
     cursor = matches.conn.cursor()
     cursor.row_factory = None
     last: TitleBound | None = None

@@ -1,11 +1,12 @@
-"""The FTS5 match of a text search, evaluated in Python on a few titles' terms.
+"""The FTS5 match of a text search, evaluated in Python on the titles a walk visits.
 
 A broad match (thousands of titles) is served by walking the newest-first title index and keeping
 the titles that match (:func:`anibridge_like.torznab.sources.text_titles`). Asking FTS5 for every
 match first costs time in proportion to the number of matches (72,654 titles for a common prefix
 at 150k titles), and asking it per walked row (``MATCH … AND rowid = ?``) costs 15–80 µs a row.
-Reading the walked titles' terms (``search_terms``, indexed by title) and testing them here costs
-a few µs a title, whatever the size of the catalog.
+The walked index carries each title's texts (``titles.search_text``, migration 0019): testing
+them here costs no VM instruction, and an ASCII text that lacks a query term as a substring is
+rejected without being tokenized (:meth:`Match.title`).
 
 :func:`compile_match` reads the expressions :func:`anibridge_like.torznab.search.match_expression`
 builds — an ``AND`` of parts, each ``"word"*`` (prefix), ``"word"`` (whole token) or
