@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anibridge_like.storage.migrate import apply_migrations
-from anibridge_like.torznab.query import Allowed
+from anibridge_like.torznab import feed, sources
+from anibridge_like.torznab.query import FTS_TITLES, Allowed, Key, PageKeys, Query, Sql
 
 VOCABULARY = (
     "dragon", "drake", "saga", "moon", "river", "ghost", "night", "blade", "shadow", "crown",
@@ -122,3 +123,18 @@ def build(path: Path, titles: int, seed: int = 1, episodes: int = 3) -> Generate
         )
     conn.close()
     return out
+
+
+def reference_keys(conn: sqlite3.Connection, query: Query) -> list[Key]:
+    """Brute force: the first ``offset + limit`` rows of every matching title's rows in feed
+    order — the whole FTS5 match, one statement, no walk and no early stop."""
+    sql = Sql()
+    fts = FTS_TITLES.format(match=sql.p(query.match))
+    ids = [row[0] for row in conn.execute(f"SELECT DISTINCT title_id FROM ({fts})", sql.params)]
+    return PageKeys(query).fetch(conn, ids, query.window)
+
+
+def served_keys(conn: sqlite3.Connection, query: Query) -> list[Key]:
+    """The same rows as the request path draws them (title source, then the feed's merge)."""
+    with sources.text_titles(conn, query) as titles:
+        return feed.window_keys(conn, query, titles)

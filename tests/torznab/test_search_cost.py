@@ -160,6 +160,20 @@ def test_the_median_text_search_costs_about_the_same_at_ten_times_the_catalog(
     assert median[large] <= 1.6 * median[small], median
 
 
+@pytest.mark.parametrize("word", ["moon", "river", "night", "blade"])
+def test_the_page_at_the_offset_cap_of_a_broad_match_is_exact(
+    scaled: tuple[dict[int, sqlite3.Connection], list[str]], word: str
+) -> None:
+    """Matches of 2,000–5,000 titles at 30k titles, sparse among the newest: the deepest page
+    served is the full evaluation's (a walk capped at the newest 5,000 titles used to cut
+    these pages short or leave them empty)."""
+    conn = scaled[0][SCALED[1]]
+    query = Query(gencatalog.ALLOWED, 100, MAX_PAGED_OFFSET, match=match_expression([word]))
+    want = gencatalog.reference_keys(conn, query)
+    assert len(want) == query.window
+    assert gencatalog.served_keys(conn, query) == want
+
+
 def test_rss_cost_does_not_grow_past_the_offset_cap(
     catalogs: dict[int, sqlite3.Connection],
 ) -> None:

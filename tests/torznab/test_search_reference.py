@@ -16,17 +16,9 @@ from dataclasses import replace
 import pytest
 
 from anibridge_like.torznab import feed, sources
-from anibridge_like.torznab.query import (
-    FTS_TITLES,
-    LOOSE,
-    MAX_PAGED_OFFSET,
-    Key,
-    PageKeys,
-    Query,
-    Sql,
-)
+from anibridge_like.torznab.query import LOOSE, MAX_PAGED_OFFSET, Query
 from anibridge_like.torznab.search import fold_words, match_expression
-from tests.torznab.gencatalog import ALLOWED, build
+from tests.torznab.gencatalog import ALLOWED, build, reference_keys, served_keys
 
 BROAD = ["dragon", "dra", "the", "ii", "v", "2", "100", "drake saga", "no", "größe", "tokyo",
          "ecole", "cafe", "shojo uta", "moon river", "a"]  # fmt: skip
@@ -42,18 +34,6 @@ def catalog(
     rng = random.Random(3)
     yield conn, BROAD + rng.sample(generated.words, 8)
     conn.close()
-
-
-def _reference(conn: sqlite3.Connection, query: Query) -> list[Key]:
-    sql = Sql()
-    fts = FTS_TITLES.format(match=sql.p(query.match))
-    ids = [row[0] for row in conn.execute(f"SELECT DISTINCT title_id FROM ({fts})", sql.params)]
-    return PageKeys(query).fetch(conn, ids, query.window)
-
-
-def _served(conn: sqlite3.Connection, query: Query) -> list[Key]:
-    with sources.text_titles(conn, query) as titles:
-        return feed.window_keys(conn, query, titles)
 
 
 PLANS: dict[str, dict[str, float]] = {
@@ -89,8 +69,8 @@ def test_text_pages_equal_the_full_evaluation(
         for offset, limit in ((0, 100), (MAX_PAGED_OFFSET, 100), (37, 20)):
             query = Query(ALLOWED, limit, offset, match=match, numbering=LOOSE)
             query = replace(query, **FILTERS[filters])  # type: ignore[arg-type]
-            want = _reference(conn, query)
-            assert _served(conn, query) == want, (text, offset, limit)
+            want = reference_keys(conn, query)
+            assert served_keys(conn, query) == want, (text, offset, limit)
             checked += 1
             matched += bool(want)
     assert matched > checked // 3  # the queries do find rows (the comparison means something)
