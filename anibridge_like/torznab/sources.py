@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from math import ceil
+from operator import itemgetter
 from typing import Any
 
 from anibridge_like.torznab.query import Query, Sql, TitleBound, pairs_sql, years_sql
@@ -54,16 +55,21 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
 def _walk(conn: sqlite3.Connection, query: Query, texts: bool = False) -> Iterator[Iterator[Any]]:
     """The allowed slices merged newest-first: bounds, with ``search_text`` for ``texts``."""
     cursors: list[sqlite3.Cursor] = []
-    statement = _NEWEST_OF_SLICE.format(texts=", search_text, year" if texts else "")
+    # a text walk's last column, -newest_episode, is its merge's tie-break
+    statement = _NEWEST_OF_SLICE.format(
+        texts=", search_text, year, -coalesce(newest_episode, 0)" if texts else ""
+    )
+    key = itemgetter(1, 5) if texts else lambda t: (t[1], -(t[2] or 0))
     try:
         for site, kind in query.pairs:
             cursor = conn.cursor()
             cursor.row_factory = None
             cursors.append(cursor.execute(statement, (site, kind)))
-        # reverse=True: newest_seen descending, then newest_episode ascending
-        yield heapq.merge(
-            *(_rows(c) for c in cursors), key=lambda t: (t[1], -(t[2] or 0)), reverse=True
-        )
+        if len(cursors) == 1:
+            yield _rows(cursors[0])
+        else:
+            # reverse=True: newest_seen descending, then newest_episode ascending
+            yield heapq.merge(*(_rows(c) for c in cursors), key=key, reverse=True)
     finally:
         for cursor in cursors:
             cursor.close()
@@ -177,7 +183,7 @@ def _hedged(
     years = matches.query.years
     low, high = years or (0, 0)
     while batch := list(islice(walk, size)):
-        for title_id, seen, episode, text, year in batch:
+        for title_id, seen, episode, text, year, _ in batch:
             verdict = match.title(text or "")
             if verdict is Verdict.CANONICAL_ONLY:
                 verdict = Verdict(cursor.execute(_USABLE_MAPPING, (title_id,)).fetchone()[0])

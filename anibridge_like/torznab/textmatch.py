@@ -36,10 +36,16 @@ class _Term:
         return token.startswith(self.text) if self.prefix else token == self.text
 
 
+_DIACRITICS = re.compile("[\u0300-\u036f]+")
+"""The combining marks the tokenizer's ``remove_diacritics`` removes (not, say, the kana voicing
+marks: ``ダ`` stays ``ダ``)."""
+
+
 def tokens(text: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _TOKEN.findall(stripped.lower())
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
+    stripped = _DIACRITICS.sub("", unicodedata.normalize("NFD", text))
+    return _TOKEN.findall(unicodedata.normalize("NFC", stripped).lower())
 
 
 CANONICAL_MARK = "\x1e"
@@ -56,11 +62,22 @@ class Verdict(IntEnum):
     """Only the canonical name matches: the title matches where its mapping is usable."""
 
 
+def _ascii_view(text: str) -> str:
+    """``text`` decomposed, lowercased and stripped of every non-ASCII character: each ASCII run
+    of a token (:func:`tokens`) stays a contiguous run of it, so an ASCII term that a token
+    starts with is a substring of it. C speed, no tokenizing."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFD", text).lower().encode("ascii", "ignore").decode("ascii")
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """A compiled expression: an ``AND`` of groups, each an ``OR`` of terms."""
 
     groups: tuple[tuple[_Term, ...], ...]
+    ascii_groups: tuple[tuple[str, ...], ...]
+    """The groups whose terms are all ASCII, as the terms' texts (the prefilter's)."""
 
     def __call__(self, texts: Iterable[str]) -> bool:
         """Whether one of ``texts`` matches (FTS5 matches a row, one text, when every group
@@ -72,12 +89,15 @@ class Match:
         return all(any(t.hits(w) for t in group for w in words) for group in self.groups)
 
     def title(self, search_text: str) -> Verdict:
-        """The verdict on a title's ``search_text``. An ASCII text lacking some group's term as
-        a substring cannot match (its tokens are its lowercased words): most titles of a walk
-        are rejected so, without tokenizing."""
-        if search_text.isascii():
-            lowered = search_text.lower()
-            if not all(any(t.text in lowered for t in group) for group in self.groups):
+        """The verdict on a title's ``search_text``. A text whose ASCII view lacks every term
+        of an all-ASCII group cannot match: most titles of a walk are rejected so, without
+        tokenizing."""
+        view = _ascii_view(search_text)
+        for group in self.ascii_groups:
+            for term in group:
+                if term in view:
+                    break
+            else:
                 return Verdict.NO
         verdict = Verdict.NO
         for text in search_text.split(TEXT_SEPARATOR):
@@ -106,4 +126,7 @@ def compile_match(expression: str) -> Match | None:
         groups.append(tuple(terms))
     if not groups:
         return None
-    return Match(tuple(groups))
+    ascii_groups = tuple(
+        tuple(t.text for t in group) for group in groups if all(t.text.isascii() for t in group)
+    )
+    return Match(tuple(groups), ascii_groups)

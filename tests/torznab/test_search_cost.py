@@ -16,7 +16,7 @@ from anibridge_like.torznab import feed
 from anibridge_like.torznab.query import LOOSE, MAX_PAGED_OFFSET, Allowed, Query
 from anibridge_like.torznab.search import fold_words, match_expression
 from anibridge_like.torznab.sources import rss_titles, text_titles
-from anibridge_like.torznab.textmatch import compile_match
+from anibridge_like.torznab.textmatch import Verdict, compile_match
 from tests.torznab import gencatalog
 
 ALLOWED = [Allowed("sto", "series", "de_dub", 0, 0)]
@@ -207,11 +207,15 @@ def test_a_stop_word_alone_is_a_whole_word_not_a_prefix_scan() -> None:
         "Ōkami-san",
         "x²",
         "Ⅱ Hope",
+        "Søren Łódź",
+        "İstanbul Kelvin \u212a",
+        "Straße der Dämonen",
     ],
 )
 @pytest.mark.parametrize(
     "q", ["dragon", "dragons", "pokemon weiss", "ecole", "ete", "zero", "shippuden", "100",
-          "naruto", "okami san", "ii", "hope", "dungeon", "x2", "dogma dragon"],
+          "naruto", "okami san", "ii", "hope", "dungeon", "x2", "dogma dragon", "soren", "lodz",
+          "istanbul", "kelvin k", "strasse", "dämonen", "ダンジョン"],
 )  # fmt: skip
 def test_the_python_matcher_agrees_with_fts5(text: str, q: str) -> None:
     from anibridge_like.torznab.search import fold_words
@@ -227,3 +231,8 @@ def test_the_python_matcher_agrees_with_fts5(text: str, q: str) -> None:
     conn.execute("INSERT INTO f(text) VALUES (?)", (text,))
     fts = bool(conn.execute("SELECT count(*) FROM f WHERE f MATCH ?", (expression,)).fetchone()[0])
     assert matcher([text]) == fts, (text, expression)
+    # the walk's verdict on a title's search_text (prefilter included) agrees too
+    assert matcher.title(text) == (Verdict.YES if fts else Verdict.NO), (text, expression)
+    assert matcher.title(f"Other\x1f\x1e{text}") == (
+        Verdict.CANONICAL_ONLY if fts else Verdict.NO
+    ), (text, expression)
