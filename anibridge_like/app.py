@@ -23,9 +23,12 @@ from starlette.routing import BaseRoute
 from anibridge_like import __version__
 from anibridge_like.api import admin, health
 from anibridge_like.api.limits import BodyLimitMiddleware
+from anibridge_like.api.lockout import KeyGuessLimiter
 from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
 from anibridge_like.libraries.snapshot import load_libraries
+from anibridge_like.plugins.inline_secrets import install_key
+from anibridge_like.plugins.isolation.remote import PluginWorker, worker_options
 from anibridge_like.plugins.manager import PluginManager
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.reconcile import make_reconcile_unit
@@ -99,8 +102,15 @@ def create_app(
             register_configured_secrets(settings, the_seed)  # scrubbed from every log line
             writer = Writer(settings.database_path, queue_size=settings.writer_queue_size)
             await stack.enter_async_context(writer)
+            secret_key = await asyncio.to_thread(install_key, settings)
             report = await writer.run(
-                make_reconcile_unit(the_seed, reg, environ, allow_empty=settings.allow_empty_seed),
+                make_reconcile_unit(
+                    the_seed,
+                    reg,
+                    environ,
+                    allow_empty=settings.allow_empty_seed,
+                    secret_key=secret_key,
+                ),
                 label="seed.reconcile",
             )
             log.info(
@@ -118,7 +128,11 @@ def create_app(
                 follow_redirects=False,
             )
             await stack.enter_async_context(http)
-            plugins = PluginManager(reg, http, environ)
+            worker = None
+            if settings.plugin_isolation == "process":
+                worker = PluginWorker(worker_options(settings))
+                stack.push_async_callback(worker.aclose)
+            plugins = PluginManager(reg, http, environ, worker)
             await plugins.reload(readers)
             scheduler = AsyncIOScheduler(timezone=settings.timezone)
             scheduler.start()
@@ -157,6 +171,9 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
+    )
+    app.state.key_limiter = KeyGuessLimiter(
+        settings.admin_key_max_failures, settings.admin_key_failure_window_seconds
     )
     return app
 

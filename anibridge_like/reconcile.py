@@ -1,6 +1,11 @@
 """Reconcile the seed into the database: one writer unit applies added, changed and removed
 libraries, plugin instances (with their library scope) and pinned mappings; running it again
-changes nothing, and a failure rolls all of it back."""
+changes nothing, and a failure rolls all of it back.
+
+Secrets written inline in a plugin config never reach the database: the stored config holds a
+keyed digest in their place and the values stay in memory
+(:mod:`anibridge_like.plugins.inline_secrets`); ``secret_key`` is the digests' HMAC key
+(:func:`~anibridge_like.plugins.inline_secrets.install_key`; plain SHA-256 without one)."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import aiosqlite
 
 from anibridge_like.keys import key_digest
 from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.inline_secrets import holds_plain_secret, seal
 from anibridge_like.plugins.registry import PLUGIN_KINDS, Registry
 from anibridge_like.seed import PluginSeed, Seed
 from anibridge_like.seed_guard import refuse_emptying
@@ -53,6 +59,7 @@ def make_reconcile_unit(
     environ: Mapping[str, str] | None = None,
     *,
     allow_empty: bool = False,
+    secret_key: bytes | None = None,
 ) -> Any:
     """A writer unit applying ``seed`` to the database; returns a ReconcileReport. A seed that
     would remove every library is refused unless ``allow_empty``
@@ -74,7 +81,7 @@ def make_reconcile_unit(
             p.kind,
             _kind_column(registry, p, "site", env),
             int(p.enabled),
-            json.dumps(p.config, sort_keys=True),
+            json.dumps(seal(p.config, secret_key), sort_keys=True),  # no inline secret
             int(p.libraries is None),
             _kind_column(registry, p, "refresh_interval_hours", env),
             _kind_column(registry, p, "refresh_cron", env),
@@ -128,6 +135,10 @@ def make_reconcile_unit(
                 " refresh_interval_hours, refresh_cron FROM plugin_instances"
             )
         }
+        scrub = any(holds_plain_secret(json.loads(row[4])) for row in current_p.values())
+        if scrub:  # a row from before inline secrets were sealed: zero the clear text it frees
+            secure_delete = list(await conn.execute_fetchall("PRAGMA secure_delete"))[0][0]
+            await conn.execute("PRAGMA secure_delete = ON")
         current_scope: dict[str, list[str]] = {}
         for name, slug in await conn.execute_fetchall(
             "SELECT p.name, l.slug FROM plugin_instance_libraries s"
@@ -168,6 +179,8 @@ def make_reconcile_unit(
                 " WHERE p.name = ? AND l.slug = ?",
                 [(name, slug) for slug in scopes[name]],
             )
+        if scrub:  # (left on if the unit fails: it only costs zeroing freed space)
+            await conn.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
         await _reconcile_jobs(conn, job_rows, report)
         # Always applied (idempotent): removing the last seed override must unpin it too.
         from anibridge_like.catalog.overrides import MappingOverride, apply_overrides

@@ -79,11 +79,16 @@ def register_secrets(values: Iterable[str | None]) -> None:
         register_secret(value)
 
 
-def register_config_secrets(config: Mapping[str, Any]) -> None:
-    """Register the values of a plugin config whose names look like credentials."""
+def register_config_secrets(config: Mapping[str, Any], depth: int = 0) -> None:
+    """Register the values of a plugin config whose names look like credentials (in nested
+    mappings and lists too)."""
     for name, value in config.items():
-        if isinstance(value, str) and is_secret_name(name):
-            register_secret(value)
+        secret = isinstance(name, str) and is_secret_name(name) and not name.endswith("_env")
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping) and depth < 8:
+                register_config_secrets(item, depth + 1)
+            elif secret and isinstance(item, str | int) and not isinstance(item, bool):
+                register_secret(str(item))
 
 
 def register_configured_secrets(settings: Any, seed: Any) -> None:

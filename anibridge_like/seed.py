@@ -21,6 +21,7 @@ from anibridge_like.jobs.spec import JobSpec, check_job
 from anibridge_like.libraries.model import DEFAULT_CATEGORIES, LibraryKind, default_name
 from anibridge_like.mediaservers.bindings import binding_issues
 from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.inline_secrets import marker_issues
 from anibridge_like.plugins.provider import Language
 from anibridge_like.plugins.registry import (
     INSTANCE_COLUMNS,
@@ -85,7 +86,8 @@ class PluginSeed(BaseModel):
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="Implementation config; a key ending in _env names an env variable "
-        "holding the value of the key without the suffix.",
+        "holding the value of the key without the suffix. Values under credential-like keys "
+        "(api_key, token, password …) written inline are kept in memory, never in the database.",
     )
 
     @field_validator("kind")
@@ -253,6 +255,7 @@ def _check(
         issues.extend(
             SeedIssue(*x) for x in binding_issues(where, plugin.kind, plugin.config, known_slugs)
         )
+        issues.extend(SeedIssue(*x) for x in marker_issues(plugin.config, where))
         try:
             impl = registry.get(plugin.kind, plugin.implementation)
         except UnknownImplementationError as exc:

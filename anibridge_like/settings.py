@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = Field(
         None,
         description="Key for `/api/v1/*` (header `X-Api-Key` or `?apikey=`). "
-        "Unset: the admin API answers 401 to everyone.",
+        "Unset: the admin API and the web UI's admin pages are off (403 naming the setting).",
     )
     reader_connections: int = Field(
         2, ge=1, le=16, description="Read-only SQLite connections serving requests."
@@ -190,6 +190,21 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         32, ge=2, le=1000, description="Deepest nesting of a JSON request body (else 400)."
     )
+    plugin_isolation: Literal["process", "inline"] = Field(
+        "process",
+        description="Where provider and metadata plugins fetch and parse pages: `process` = "
+        "one worker process beside the daemon (started on first use, restarted if it dies), "
+        "so indexing never takes the event loop's time from Torznab requests; `inline` = in "
+        "the daemon's own event loop (one process, for debugging).",
+    )
+    plugin_worker_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Scheduling priority the plugin worker gives up (a `nice` increment): "
+        "when CPU is short, the kernel runs the daemon's Torznab answers before indexing. "
+        "0 = same priority as the daemon.",
+    )
 
     @field_validator("api_key", "admin_api_key", mode="before")
     @classmethod
@@ -253,8 +268,9 @@ class Settings(BaseSettings):
     )
     stream_secret: SecretStr | None = Field(
         None,
-        description="Key signing `/stream/{token}` URLs in `.strm` files; default a random "
-        "key kept in `<data_dir>/stream_secret`.",
+        description="Key signing `/stream/{token}` URLs in `.strm` files (and, derived, the "
+        "stored digests of inline plugin secrets); default a random key kept in "
+        "`<data_dir>/stream_secret`.",
     )
     public_url: str | None = Field(
         None,
@@ -282,6 +298,20 @@ class Settings(BaseSettings):
         gt=0,
         le=24 * 30,
         description="How long a web UI login (a session cookie set from the admin key) lasts.",
+    )
+    admin_key_max_failures: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="Wrong admin keys (admin API or web login) one client address may present "
+        "within `admin_key_failure_window_seconds`; then its admin requests are answered 429 "
+        "until the oldest failure leaves the window.",
+    )
+    admin_key_failure_window_seconds: float = Field(
+        600.0,
+        gt=0,
+        le=86_400,
+        description="The window over which wrong admin keys are counted (seconds).",
     )
 
     # ---- integration: scans after downloads ---------------------------------------------

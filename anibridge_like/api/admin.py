@@ -1,4 +1,8 @@
-"""Admin API, read side: ``/api/v1/libraries`` and ``/api/v1/plugins`` (admin key required)."""
+"""Admin API, read side: ``/api/v1/libraries`` and ``/api/v1/plugins`` (admin key required).
+
+Instance configs are shown without any secret value (``***``: the seed's inline secrets are not
+even stored, see :mod:`anibridge_like.plugins.inline_secrets`); no route sets an instance config —
+instances come from the seed only."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from starlette.routing import Route
 
 from anibridge_like.api.auth import require_admin
 from anibridge_like.context import AppContext
+from anibridge_like.plugins.inline_secrets import public_config
 from anibridge_like.plugins.instances import load_instances
 
 
@@ -40,7 +45,7 @@ async def list_libraries(request: Request) -> JSONResponse:
 
 
 async def list_plugins(request: Request) -> JSONResponse:
-    """List the plugin instances with their library scope"""
+    """List the plugin instances with their library scope and config (secrets as ***)"""
     require_admin(request)
     ctx: AppContext = request.app.state.ctx
     instances = await load_instances(ctx.readers)
@@ -57,6 +62,7 @@ async def list_plugins(request: Request) -> JSONResponse:
                     "refresh_interval_hours": i.refresh_interval_hours,
                     "refresh_cron": i.refresh_cron,
                     "config_keys": sorted(i.config),
+                    "config": public_config(i.config),
                 }
                 for i in instances
             ]

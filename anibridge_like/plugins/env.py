@@ -1,9 +1,12 @@
-"""Instance configs as written (secrets named by environment variable) → as used."""
+"""Instance configs as written (secrets named by environment variable, or inline in the seed and
+stored as markers) → as used."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from anibridge_like.plugins.inline_secrets import VAULT, SecretVault, reveal
 
 
 def resolve_env(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
@@ -16,3 +19,12 @@ def resolve_env(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[s
         else:
             out[key] = value
     return out
+
+
+def resolve_config(
+    config: Mapping[str, Any], environ: Mapping[str, str], vault: SecretVault = VAULT
+) -> dict[str, Any]:
+    """A stored instance config as the implementation gets it: ``*_env`` keys resolved and the
+    seed's inline secrets put back from memory (:mod:`anibridge_like.plugins.inline_secrets`;
+    :class:`~anibridge_like.plugins.inline_secrets.InlineSecretMissing` when one is not loaded)."""
+    return reveal(resolve_env(config, environ), vault)

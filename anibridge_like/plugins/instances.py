@@ -10,8 +10,9 @@ from typing import Any
 
 import aiosqlite
 import httpx
+from pydantic import ValidationError
 
-from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.env import resolve_config
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.storage.database import ReaderPool
 
@@ -76,9 +77,28 @@ def build_plugin(
     client: httpx.AsyncClient,
     environ: Mapping[str, str] | None = None,
 ) -> Any:
-    """Construct the instance's implementation with its validated config (env secrets applied)."""
+    """Construct the instance's implementation with its validated config (``*_env`` values and
+    the seed's inline secrets applied). An invalid config raises ``ValueError`` naming each bad
+    field, never echoing the values (pydantic's own text shows the input, secrets included)."""
     impl = registry.get(instance.kind, instance.implementation)
-    config = impl.config_model.model_validate(
-        resolve_env(instance.config, os.environ if environ is None else environ)
-    )
-    return impl(config, client)
+    return impl(validated_config(impl, resolved_config(instance, environ)), client)
+
+
+def validated_config(impl: Any, resolved: Mapping[str, Any]) -> Any:
+    """``impl.config_model`` of ``resolved``; ``ValueError`` naming each bad field otherwise."""
+    try:
+        return impl.config_model.model_validate(resolved)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"config.{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ValueError(f"invalid config ({problems})") from None
+
+
+def resolved_config(
+    instance: InstanceRow, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The instance's config as its implementation receives it (``*_env`` names resolved, the
+    seed's inline secrets put back): what the plugin worker builds its copy from."""
+    return resolve_config(instance.config, os.environ if environ is None else environ)

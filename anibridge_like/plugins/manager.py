@@ -36,7 +36,13 @@ import structlog
 from anibridge_like.libraries.model import Library
 from anibridge_like.libraries.scope import in_scope
 from anibridge_like.plugins.errors import ErrorCode, PluginError, policy_for
-from anibridge_like.plugins.instances import InstanceRow, build_plugin, load_instances
+from anibridge_like.plugins.instances import (
+    InstanceRow,
+    build_plugin,
+    load_instances,
+    resolved_config,
+)
+from anibridge_like.plugins.isolation.remote import PluginWorker, remote_plugin
 from anibridge_like.plugins.registry import Registry, kind_of
 from anibridge_like.storage.database import ReaderPool
 
@@ -92,10 +98,13 @@ class PluginManager:
         registry: Registry,
         http: httpx.AsyncClient,
         environ: Mapping[str, str] | None = None,
+        worker: PluginWorker | None = None,
     ) -> None:
         self.registry = registry
         self.http = http
         self._environ = environ
+        self.worker = worker
+        """Where the indexing kinds' contract methods run (``None``: in this process)."""
         self._instances: dict[str, PluginInstance[Any]] = {}
         self.reloads = 0
 
@@ -112,9 +121,12 @@ class PluginManager:
         self.reloads += 1
 
     def _build(self, row: InstanceRow) -> PluginInstance[Any]:
-        kind_of(row.kind)  # an unknown kind in the database is a bug: fail loudly
+        kind = kind_of(row.kind)  # an unknown kind in the database is a bug: fail loudly
         try:
             plugin = build_plugin(self.registry, row, self.http, self._environ)
+            if self.worker is not None and kind.remote_methods:
+                config = resolved_config(row, self._environ)
+                plugin = remote_plugin(self.worker, row.name, plugin, config, kind.remote_methods)
         except Exception as exc:  # unknown implementation, import failure or invalid config
             error = PluginError(
                 ErrorCode.NOT_CONFIGURED, f"cannot build {row.kind} {row.implementation!r}: {exc}"

@@ -41,6 +41,11 @@ class PluginKind:
     columns: tuple[str, ...] = ()
     """``plugin_instances`` columns only this kind fills (stored NULL for every other kind;
     the seed rejects them elsewhere)."""
+    remote_methods: tuple[str, ...] = ()
+    """Contract methods that run in the plugin worker process when ``plugin_isolation`` is
+    ``process`` (:mod:`anibridge_like.plugins.isolation`): the indexing kinds, whose HTTP and
+    parsing would otherwise take the event loop's time from Torznab requests. Their arguments
+    and answers must pickle (the contracts' dataclasses do)."""
 
 
 PLUGIN_KINDS: dict[str, PluginKind] = {
@@ -48,8 +53,20 @@ PLUGIN_KINDS: dict[str, PluginKind] = {
         "anibridge_like.providers",
         "anibridge_like.plugins.provider",
         ("site", "refresh_interval_hours", "refresh_cron"),
+        remote_methods=("list_titles", "fetch_detail"),
     ),
-    "metadata": PluginKind("anibridge_like.metadata", "anibridge_like.plugins.metadata"),
+    "metadata": PluginKind(
+        "anibridge_like.metadata",
+        "anibridge_like.plugins.metadata",
+        remote_methods=(
+            "search_series",
+            "get_series",
+            "search_movie",
+            "get_movie",
+            "find_series",
+            "find_movie",
+        ),
+    ),
     "sync": PluginKind("anibridge_like.sync", "anibridge_like.plugins.sync"),
     "recommendation": PluginKind(
         "anibridge_like.recommendations", "anibridge_like.plugins.recommendation"

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import httpx
 import structlog
 
-from anibridge_like.plugins.env import resolve_env
+from anibridge_like.plugins.env import resolve_config
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.host import HosterLink
 from anibridge_like.plugins.manager import PluginManager
@@ -122,7 +122,7 @@ class EpisodeLinks:
             if (instance.site or impl.capabilities.site) != site:
                 continue
             env = os.environ if self._environ is None else self._environ
-            config = impl.config_model.model_validate(resolve_env(instance.config, env))
+            config = impl.config_model.model_validate(resolve_config(instance.config, env))
             http = PoliteClient(config, self._client, plugin=instance.name, site=site)
             self._sites[site] = (http, LINK_READERS[instance.implementation])
             return self._sites[site]

@@ -12,6 +12,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from anibridge_like.api import auth
+from anibridge_like.api.lockout import client_address
 from anibridge_like.context import AppContext
 from anibridge_like.downloads import store
 from anibridge_like.jobs.store import JobRunningError, load_jobs
@@ -74,23 +76,28 @@ async def login(request: Request, ctx: AppContext, form: FormData) -> Response:
     if security.admin_key(request) is None:
         return render(request, "disabled.html", {"title": "Admin pages are off"}, status_code=403)
     given = form.get("key")
-    if not isinstance(given, str) or not security.key_matches(request, given):
-        log.info("web.login_failed", client=request.client.host if request.client else None)
-        return render(
-            request,
-            "login.html",
-            {
-                "title": "Log in",
-                "next": target,
-                "error": "That is not the admin key.",
-                "notice": None,
-            },
-            status_code=401,
+    wait = auth.locked_out(request)
+    if wait is not None:
+        log.warning("web.login_locked_out", client=client_address(request), retry_after=wait)
+        response = _login_error(
+            request, target, f"Too many wrong keys from here. Try again in {wait} s.", 429
         )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    ok = isinstance(given, str) and security.key_matches(request, given)
+    auth.note_key_attempt(request, ok)
+    if not ok:
+        log.info("web.login_failed", client=client_address(request))
+        return _login_error(request, target, "That is not the admin key.", 401)
     response = _redirect(target)
     security.start_session(request, response, ctx.settings.web_session_hours)
     log.info("web.login")
     return response
+
+
+def _login_error(request: Request, target: str, error: str, status: int) -> Response:
+    context = {"title": "Log in", "next": target, "error": error, "notice": None}
+    return render(request, "login.html", context, status_code=status)
 
 
 async def logout(request: Request, ctx: AppContext, form: FormData) -> Response:

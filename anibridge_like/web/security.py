@@ -113,8 +113,12 @@ def _check_admin(request: Request) -> bool:
     key = admin_key(request)
     if key is None:
         return False
-    if request.headers.get("x-api-key") is not None:
-        return auth.is_admin(request)  # the admin API's own check
+    if request.headers.get("x-api-key") is not None:  # the admin API's own check and count
+        if auth.locked_out(request) is not None:
+            return False
+        ok = auth.is_admin(request)
+        auth.note_key_attempt(request, ok)
+        return ok
     raw = request.cookies.get(SESSION_COOKIE, "")
     expiry_text, _, signature = raw.partition(".")
     csrf = request.cookies.get(CSRF_COOKIE)

@@ -5,6 +5,7 @@ SkyHook/AniList/TMDB, over loopback like a deployment."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -18,6 +19,7 @@ from anibridge_like.demo.catalog import GeneratedCatalog
 from anibridge_like.demo.metadata import metadata_apps
 from anibridge_like.demo.metadata.scoring import EpisodeRow, SeriesRow, score
 from anibridge_like.demo.metadata.world import PHENOMENA, MappingWorld
+from anibridge_like.plugins.isolation.remote import RemotePlugin
 from anibridge_like.plugins.registry import Registry
 from anibridge_like.seed import parse_seed
 from anibridge_like.settings import Settings
@@ -86,6 +88,12 @@ async def test_demo_world_phenomena_are_mapped_through_the_whole_flow(
                     break
                 assert time.monotonic() < deadline, f"catalog not ready in time: {body}"
                 await asyncio.sleep(0.25)
+        # every page was fetched and parsed in the plugin worker, not on the daemon's loop
+        plugins = app.state.ctx.plugins
+        assert plugins.worker is not None and plugins.worker.starts == 1
+        assert plugins.worker.pid not in (None, os.getpid())
+        indexing = plugins.of_kind("provider") + plugins.of_kind("metadata")
+        assert len(indexing) == 6 and all(isinstance(i.plugin, RemotePlugin) for i in indexing)
     async with ReaderPool(settings.database_path, 1) as readers:
         series = {
             (r["site"], r["slug"]): SeriesRow(r["status"], r["tvdb_id"], r["tmdb_id"])

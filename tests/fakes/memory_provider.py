@@ -172,6 +172,8 @@ class MemoryProvider:
         site="memory", paged_listing=True, kinds=frozenset({"series", "movie"})
     )
     config_model: ClassVar[type[BaseModel]] = MemoryConfig
+    in_process: ClassVar[bool] = True
+    """Its site lives in the test's own memory: never run in the plugin worker."""
 
     def __init__(self, config: MemoryConfig, client: httpx.AsyncClient) -> None:
         self.config = config

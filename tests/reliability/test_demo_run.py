@@ -1,8 +1,9 @@
 """The daemon as a user runs it (``serve --demo``: fake sites and metadata services on loopback,
 with their injected faults), in a subprocess:
 
-* a full run at **debug** level, with an admin key, a Torznab key and the demo's TMDB key
-  configured: none of them appears in the log or in the database files;
+* a full run at **debug** level, with an admin key, a Torznab key, the demo's TMDB key (through
+  ``api_key_env``) and its Sonarr key (written inline in the seed's plugin config) configured:
+  none of them appears in the log or in the database files;
 * SIGTERM while the catalog is busy indexing: the process drains and exits 0, and no stage is
   left ``running``.
 """
@@ -24,6 +25,7 @@ import httpx
 import pytest
 
 from anibridge_like.demo.metadata import DEMO_TMDB_KEY
+from anibridge_like.demo.wanted import DEMO_SONARR_KEY
 
 ADMIN = "adm-secret-9f8e7d6c5b4a"
 TORZNAB = "tz-secret-1a2b3c4d5e6f"
@@ -107,7 +109,7 @@ def test_a_debug_level_demo_run_keeps_every_secret_out_of_logs_and_database(
     text = log.read_bytes()
     assert len(text.splitlines()) > 50  # debug level really logged
     assert b'"level": "debug"' in text
-    for secret in (ADMIN, TORZNAB, DEMO_TMDB_KEY):
+    for secret in (ADMIN, TORZNAB, DEMO_TMDB_KEY, DEMO_SONARR_KEY):
         assert secret.encode() not in text, f"{secret} in the log"
         for path in _db_files(tmp_path):
             assert secret.encode() not in path.read_bytes(), f"{secret} in {path.name}"
