@@ -2,7 +2,8 @@
 
 Every title carries an upper bound of its releases in feed order (``titles.newest_seen`` /
 ``newest_episode``, migration 0007). The title sources hand titles over in bound order; their
-rows are read in batches (2 titles, then twice as many each time, at most 256) and merged into
+rows are read in batches (2 titles, then twice as many each time, at most 256, and no more than
+the window's rest likely needs at the rows per title seen so far) and merged into
 the best ``offset + limit`` rows so far. Once that window is full and the next title's bound
 sorts after its last row, no later title can enter it: the walk stops. A page therefore costs
 the rows of the few titles that reach it — not a walk over every release of every site (a site
