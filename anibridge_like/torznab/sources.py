@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from math import ceil
-from operator import itemgetter
 from typing import Any
 
 from anibridge_like.torznab.query import Query, Sql, TitleBound, pairs_sql, years_sql
@@ -55,11 +54,7 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
 def _walk(conn: sqlite3.Connection, query: Query, texts: bool = False) -> Iterator[Iterator[Any]]:
     """The allowed slices merged newest-first: bounds, with ``search_text`` for ``texts``."""
     cursors: list[sqlite3.Cursor] = []
-    # a text walk's last column, -newest_episode, is its merge's tie-break
-    statement = _NEWEST_OF_SLICE.format(
-        texts=", search_text, year, -coalesce(newest_episode, 0)" if texts else ""
-    )
-    key = itemgetter(1, 5) if texts else lambda t: (t[1], -(t[2] or 0))
+    statement = _NEWEST_OF_SLICE.format(texts=", search_text, year" if texts else "")
     try:
         for site, kind in query.pairs:
             cursor = conn.cursor()
@@ -69,7 +64,9 @@ def _walk(conn: sqlite3.Connection, query: Query, texts: bool = False) -> Iterat
             yield _rows(cursors[0])
         else:
             # reverse=True: newest_seen descending, then newest_episode ascending
-            yield heapq.merge(*(_rows(c) for c in cursors), key=key, reverse=True)
+            yield heapq.merge(
+                *(_rows(c) for c in cursors), key=lambda t: (t[1], -(t[2] or 0)), reverse=True
+            )
     finally:
         for cursor in cursors:
             cursor.close()
@@ -183,7 +180,7 @@ def _hedged(
     years = matches.query.years
     low, high = years or (0, 0)
     while batch := list(islice(walk, size)):
-        for title_id, seen, episode, text, year, _ in batch:
+        for title_id, seen, episode, text, year in batch:
             verdict = match.title(text or "")
             if verdict is Verdict.CANONICAL_ONLY:
                 verdict = Verdict(cursor.execute(_USABLE_MAPPING, (title_id,)).fetchone()[0])
