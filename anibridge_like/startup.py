@@ -36,9 +36,14 @@ class BannerLibrary(Protocol):
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """The daemon's listening socket, bound before anything else starts (uvicorn serves it)."""
+    """The daemon's listening socket, bound before anything else starts (uvicorn serves it).
+
+    Created with ``IPPROTO_TCP`` spelled out: asyncio turns Nagle's algorithm off
+    (``TCP_NODELAY``) only on sockets whose ``proto`` says TCP, and accepted sockets inherit the
+    listening socket's. With ``proto`` 0 a response written in pieces waited for the client's
+    delayed ACK: about 40 ms on a good share of Torznab answers."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

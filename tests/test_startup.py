@@ -3,6 +3,7 @@ banner that says what to paste where."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import stat
 from dataclasses import dataclass
@@ -46,6 +47,30 @@ def test_bind_socket_binds_a_free_port() -> None:
         assert sock.getsockname()[1] > 0
     finally:
         sock.close()
+
+
+async def test_connections_on_the_bound_socket_send_without_nagle_delays() -> None:
+    """asyncio sets TCP_NODELAY only when the socket's proto says TCP: without it a response
+    written in pieces waits ~40 ms for the client's delayed ACK."""
+    sock = bind_socket("127.0.0.1", 0)
+    sock.listen()
+    seen: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted = transport.get_extra_info("socket")
+            seen.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+    try:
+        reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        await reader.read()
+        writer.close()
+        assert seen and seen[0] != 0
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 def test_first_start_generates_a_key_kept_in_the_data_dir(tmp_path: Path) -> None:
