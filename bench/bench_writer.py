@@ -4,7 +4,10 @@
 batches of 10,000, each batch one transaction, into a fresh database with the real schema's
 episodes table. Target: writer rate ≥ 0.8 × raw rate.
 
-    python bench/bench_writer.py [--rows 1000000] [--batch 10000]
+    python bench/bench_writer.py [--rows 1000000] [--batch 10000] [--repeat 5]
+
+With ``--repeat N`` the pair is measured N times (raw first on even runs, the Writer first on odd
+ones) and the spread of the ratio is printed: min / median / max.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Iterator
@@ -94,26 +98,45 @@ async def through_writer(path: Path, total: int, size: int, titles: int) -> tupl
     return elapsed, utilisation
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--titles", type=int, default=40_000)
-    args = parser.parse_args()
+def measure(rows: int, batch: int, titles: int, writer_first: bool) -> float:
+    """One raw/Writer pair on fresh databases; prints both rates, returns the ratio."""
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp) / "raw.db", Path(tmp) / "writer.db"
-        prepare(a, args.titles)
-        prepare(b, args.titles)
-        raw_s = raw(a, args.rows, args.batch, args.titles)
-        writer_s, util = asyncio.run(through_writer(b, args.rows, args.batch, args.titles))
-    raw_rate, writer_rate = args.rows / raw_s, args.rows / writer_s
-    print(f"rows={args.rows} batch={args.batch}")
+        prepare(a, titles)
+        prepare(b, titles)
+        if writer_first:
+            writer_s, util = asyncio.run(through_writer(b, rows, batch, titles))
+            raw_s = raw(a, rows, batch, titles)
+        else:
+            raw_s = raw(a, rows, batch, titles)
+            writer_s, util = asyncio.run(through_writer(b, rows, batch, titles))
+    raw_rate, writer_rate = rows / raw_s, rows / writer_s
     print(f"raw sqlite3.executemany : {raw_rate:>10,.0f} rows/s ({raw_s:.2f} s)")
     print(
         f"through the Writer      : {writer_rate:>10,.0f} rows/s ({writer_s:.2f} s)"
         f"  writer busy {util:.0%}"
     )
-    print(f"ratio writer/raw        : {writer_rate / raw_rate:.2f}  (target >= 0.80)")
+    print(f"ratio writer/raw        : {writer_rate / raw_rate:.2f}  (target >= 0.80)", flush=True)
+    return writer_rate / raw_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--titles", type=int, default=40_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    print(f"rows={args.rows} batch={args.batch}")
+    ratios = [
+        measure(args.rows, args.batch, args.titles, writer_first=bool(run % 2))
+        for run in range(args.repeat)
+    ]
+    if len(ratios) > 1:
+        print(
+            f"ratio over {len(ratios)} runs: min {min(ratios):.2f} / median "
+            f"{statistics.median(ratios):.2f} / max {max(ratios):.2f}"
+        )
 
 
 if __name__ == "__main__":

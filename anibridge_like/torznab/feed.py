@@ -2,7 +2,8 @@
 
 Every title carries an upper bound of its releases in feed order (``titles.newest_seen`` /
 ``newest_episode``, migration 0007). The title sources hand titles over in bound order; their
-rows are read in batches (2 titles, then twice as many each time, at most 256) and merged into
+rows are read in batches (2 titles, then twice as many each time, at most 256, and no more than
+the window's rest likely needs at the rows per title seen so far) and merged into
 the best ``offset + limit`` rows so far. Once that window is full and the next title's bound
 sorts after its last row, no later title can enter it: the walk stops. A page therefore costs
 the rows of the few titles that reach it — not a walk over every release of every site (a site
@@ -15,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from math import ceil
 
 from anibridge_like.torznab.naming import Hit
 from anibridge_like.torznab.query import (
@@ -61,14 +63,23 @@ def window_keys(conn: sqlite3.Connection, query: Query, titles: Iterable[TitleBo
     best: list[Key] = []
     batch: list[int] = []
     size = FIRST_BATCH
+    read_titles = read_rows = 0
 
     def flush() -> None:
-        nonlocal best, size
-        best = best + keys.fetch(conn, batch, window)
+        nonlocal best, size, read_titles, read_rows
+        rows = keys.fetch(conn, batch, window)
+        read_titles += len(batch)
+        read_rows += len(rows)
+        best = best + rows
         _feed_order(best)
         del best[window:]
         batch.clear()
         size = min(size * 2, MAX_BATCH)
+        if len(best) < window and read_rows:
+            # no more titles than the window's rest likely needs: every title taken is one a
+            # text search's walk has to find (sources.py), and no title can stop the walk
+            # before the window is full
+            size = min(size, max(FIRST_BATCH, ceil((window - len(best)) * read_titles / read_rows)))
 
     for title_id, seen, episode in titles:
         if len(best) >= window and _sorts_after(seen, episode, best[window - 1]):

@@ -7,54 +7,42 @@ Cursors close on exit, on the connection's thread.
 
 - :func:`rss_titles`: every live title of the allowed (site, kind) slices — one lazy walk of the
   ``titles_newest`` index per slice, merged.
-- :func:`text_titles`: the titles the FTS5 match selects. A narrow match sorts its few titles
-  (a row lookup each); a broader one walks the slices' indexes like RSS and keeps the matching
-  titles, which turn up within the first few dozen entries (:func:`walks` chooses); a match of
-  more than :data:`CANDIDATE_CAP` titles is never read whole (bounded walk, terms tested in
-  Python).
+- :func:`text_titles`: the titles the FTS5 match selects, exactly. A small match is resolved
+  and sorted (a row lookup each); a broader one walks the slices' index like RSS, testing each
+  title's texts (covered by the index, migration 0019) in Python, while the FTS5 rows are
+  counted alongside; the whole match is resolved only once that is cheaper than the walk ahead.
+  The cost of a page is about the cheaper of ``25 × matching rows`` and ``8 × titles walked``
+  VM instructions (plus the page's own rows): the walk, whose length depends on how dense the
+  matches are among the newest titles and not on the catalog's size, serves broad matches.
 - :func:`id_titles`: the titles the request's ids resolve to (no bound: all of them are read).
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from itertools import islice
+from math import ceil
+from typing import Any
 
-from anibridge_like.torznab.query import (
-    FTS_TITLES,
-    Query,
-    Sql,
-    TitleBound,
-    pairs_sql,
-    years_sql,
-)
-from anibridge_like.torznab.textmatch import Matcher, compile_match
+from anibridge_like.torznab.query import Query, Sql, TitleBound, pairs_sql, years_sql
+from anibridge_like.torznab.textmatch import Match, Verdict, compile_match
 
 _NEWEST_OF_SLICE = (
-    "SELECT id, newest_seen, newest_episode FROM titles INDEXED BY titles_newest"
+    "SELECT id, newest_seen, newest_episode{texts} FROM titles INDEXED BY titles_newest"
     " WHERE site = ? AND kind = ? AND gone = 0 AND newest_seen IS NOT NULL"
     " ORDER BY newest_seen DESC, newest_episode"
 )
-WALK_TITLES_NEEDED = 8
-"""Titles a page typically draws from (a walk's cost is about ``total / matches`` index entries
-per title it keeps)."""
-WALK_TITLES_NEEDED_NARROW = 64
-"""The same with an episode or year filter, where most titles add nothing to the page."""
-CANDIDATE_CAP = 2000
-"""Most FTS5 matches read for one text search; beyond it the match is broad and served by a
-bounded walk (:func:`text_titles`)."""
-WALK_CAP = 5000
-"""Most titles a broad text search examines (newest first): a broad match at 150k titles has
-hundreds of matching titles among them, far more than a page or the pages clients ask for."""
-WALK_STEP_VS_LOOKUP = 0.7
-"""Cost of one title of a walk (an index entry read and tested in Python) relative to sorting
-one matching title (a row lookup): measured ≈ 1 vs 1.5 µs."""
+"""One slice newest-first, from the index alone (it covers ``search_text``, migration 0019)."""
+FIRST_READ = 256
+"""FTS5 rows counted before anything else: a match this small is resolved and sorted at once."""
+WALK_BATCH = 16
+"""Titles the walk tests at a time at first (doubling to 256)."""
 
 
-def _rows(cursor: sqlite3.Cursor) -> Iterator[TitleBound]:
+def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
     """A walk's rows, read in growing chunks: most pages need only its first few."""
     size = 4
     while rows := cursor.fetchmany(size):
@@ -63,17 +51,22 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[TitleBound]:
 
 
 @contextmanager
-def _walk(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[TitleBound]]:
+def _walk(conn: sqlite3.Connection, query: Query, texts: bool = False) -> Iterator[Iterator[Any]]:
+    """The allowed slices merged newest-first: bounds, with ``search_text`` for ``texts``."""
     cursors: list[sqlite3.Cursor] = []
+    statement = _NEWEST_OF_SLICE.format(texts=", search_text, year" if texts else "")
     try:
         for site, kind in query.pairs:
             cursor = conn.cursor()
             cursor.row_factory = None
-            cursors.append(cursor.execute(_NEWEST_OF_SLICE, (site, kind)))
-        # reverse=True: newest_seen descending, then newest_episode ascending
-        yield heapq.merge(
-            *(_rows(c) for c in cursors), key=lambda t: (t[1], -(t[2] or 0)), reverse=True
-        )
+            cursors.append(cursor.execute(statement, (site, kind)))
+        if len(cursors) == 1:
+            yield _rows(cursors[0])
+        else:
+            # reverse=True: newest_seen descending, then newest_episode ascending
+            yield heapq.merge(
+                *(_rows(c) for c in cursors), key=lambda t: (t[1], -(t[2] or 0)), reverse=True
+            )
     finally:
         for cursor in cursors:
             cursor.close()
@@ -86,102 +79,151 @@ def rss_titles(
     return _walk(conn, query)
 
 
-def walks(matches: int, total: int, narrow: bool) -> bool:
-    """Plan choice for a text match: sorting costs a row lookup per matching title; walking the
-    newest-first index costs about ``total / matches`` entries per title the page needs."""
-    needed = WALK_TITLES_NEEDED_NARROW if narrow else WALK_TITLES_NEEDED
-    return matches * matches > total * needed * WALK_STEP_VS_LOOKUP
+_USABLE_MAPPING = (
+    "SELECT EXISTS (SELECT 1 FROM series_mappings WHERE title_id = ?"
+    " AND status IN ('confirmed', 'high', 'low'))"
+)
+"""Whether a title's canonical name is searchable (the rule of
+:data:`~anibridge_like.torznab.query.FTS_TITLES`)."""
+_TRUSTED_YEAR = (
+    "SELECT EXISTS (SELECT 1 FROM series_mappings WHERE title_id = ?"
+    " AND status IN ('confirmed', 'high') AND canonical_year BETWEEN ? AND ?)"
+)
+"""Whether a title's trusted canonical year is within the years asked (the rule of
+:func:`~anibridge_like.torznab.query.years_sql`)."""
 
-
-_TERMS_OF = (
-    "SELECT st.title_id, st.text FROM search_terms st"
-    " WHERE st.title_id IN (SELECT value FROM json_each(:ids))"
+_COUNT = "SELECT rowid FROM title_search WHERE title_search MATCH ?"
+"""The FTS5 matches' rows, counted: about 3 VM instructions a row."""
+_RESOLVE = (
+    "SELECT t.id, t.newest_seen, t.newest_episode"
+    " FROM title_search CROSS JOIN search_terms st ON st.id = title_search.rowid"
+    " CROSS JOIN titles t ON t.id = st.title_id"
+    " WHERE title_search MATCH {match} AND t.gone = 0 AND t.newest_seen IS NOT NULL"
+    " AND {pairs}{years}"
     " AND (st.source != 'canonical' OR EXISTS (SELECT 1 FROM series_mappings fsm"
     " WHERE fsm.title_id = st.title_id AND fsm.status IN ('confirmed', 'high', 'low')))"
 )
-"""A batch of titles' searchable texts, with the same rule for canonical names as
-:data:`~anibridge_like.torznab.query.FTS_TITLES`."""
+"""Every FTS5 match of the allowed slices with its title's bound (one row per matching text;
+the same rule for canonical names as :data:`~anibridge_like.torznab.query.FTS_TITLES`): about
+25 VM instructions a row."""
+COUNT_COST, RESOLVE_COST, WALK_COST = 3, 25, 8
+"""VM instructions per FTS5 row counted, per FTS5 row resolved and sorted, per title walked."""
+ROWS_PER_TITLE = 1.5
+"""Feed rows a matching title adds to a page, for the first estimate of the titles a page
+needs (100 rows took 50–60 titles on the generated catalogs)."""
 
 
-def _matching(
-    conn: sqlite3.Connection, titles: Iterator[TitleBound], matcher: Matcher
+def _order(title: TitleBound) -> tuple[str, int]:
+    """Sort key of the bound order, for ``reverse=True``: newest_seen descending, then
+    newest_episode ascending (a total order: newest_episode is an episode of the title)."""
+    return (title[1] or "", -(title[2] or 0))
+
+
+class _Matches:
+    """The FTS5 side of a text search: its rows counted in chunks, resolved once."""
+
+    def __init__(self, conn: sqlite3.Connection, query: Query) -> None:
+        assert query.match is not None
+        self.conn, self.query = conn, query
+        self.cursor = conn.cursor()
+        self.cursor.row_factory = None
+        self.cursor.execute(_COUNT, (query.match,))
+        self.rows = 0
+        self.done = False
+
+    def count(self, rows: int) -> None:
+        rows = max(1, rows)
+        got = len(self.cursor.fetchmany(rows))
+        self.rows += got
+        if got < rows:
+            self.done = True
+
+    def after(self, last: TitleBound | None) -> list[TitleBound]:
+        """The matching titles that sort after ``last`` (all of them for ``None``), in order."""
+        sql = Sql()
+        text = _RESOLVE.format(
+            match=sql.p(self.query.match),
+            pairs=pairs_sql(sql, self.query.pairs, "t"),
+            years=years_sql(sql, self.query.years, "t"),
+        )
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        found = {row[0]: row for row in cursor.execute(text, sql.params)}.values()
+        if last is not None:
+            bound = _order(last)
+            found = [t for t in found if _order(t) < bound]  # type: ignore[assignment]
+        return sorted(found, key=_order, reverse=True)
+
+    def cheaper_than_walking(self, walked: int, found: int) -> bool:
+        """Whether resolving every match costs less than the walk still ahead: the titles a
+        page needs (the first estimate from its size, then twice those found so far — the
+        page still asks for more) at the density seen so far."""
+        if not self.done:
+            return False
+        needed = max(self.query.window / ROWS_PER_TITLE, 2 * found) - found
+        ahead = WALK_COST * needed * (walked + 1) / (found + 1)
+        return RESOLVE_COST * self.rows < ahead
+
+
+def _hedged(
+    walk: Iterator[tuple[Any, ...]], match: Match, matches: _Matches
 ) -> Iterator[TitleBound]:
-    """The walked titles whose terms match, testing at most :data:`WALK_CAP` titles."""
-    batch: list[TitleBound] = []
-    size, examined = 8, 0
-    cursor = conn.cursor()
+    """Walk the slices newest-first keeping the titles whose texts ``match`` accepts (and whose
+    year fits, when the query asks years), while counting the FTS5 matches at a pace of equal
+    cost; once their number says resolving them all costs less than the walk still ahead, the
+    rest of the result is their sorted tail. The walk wins when matching titles are dense among
+    the newest, the sort when the match is small; the result is exact either way."""
+    cursor = matches.conn.cursor()
     cursor.row_factory = None
-    for title in titles:
-        batch.append(title)
-        examined += 1
-        if len(batch) < size and examined < WALK_CAP:
-            continue
-        texts: dict[int, list[str]] = {}
-        ids = json.dumps([t[0] for t in batch])
-        for title_id, text in cursor.execute(_TERMS_OF, {"ids": ids}):
-            texts.setdefault(title_id, []).append(text)
-        yield from (t for t in batch if matcher(texts.get(t[0], ())))
-        batch.clear()
-        size = min(size * 2, 256)
-        if examined >= WALK_CAP:
+    last: TitleBound | None = None
+    size, walked, found = WALK_BATCH, 0, 0
+    years = matches.query.years
+    low, high = years or (0, 0)
+    while batch := list(islice(walk, size)):
+        for title_id, seen, episode, text, year in batch:
+            verdict = match.title(text or "")
+            if verdict is Verdict.CANONICAL_ONLY:
+                verdict = Verdict(cursor.execute(_USABLE_MAPPING, (title_id,)).fetchone()[0])
+            if verdict and years is not None and not (year is not None and low <= year <= high):
+                verdict = Verdict(cursor.execute(_TRUSTED_YEAR, (title_id, *years)).fetchone()[0])
+            if verdict:
+                last = (title_id, seen, episode)
+                found += 1
+                yield last
+        walked += len(batch)
+        if not matches.done:
+            matches.count(ceil(len(batch) * WALK_COST / COUNT_COST))
+        if matches.cheaper_than_walking(walked, found):
+            yield from matches.after(last)
             return
+        size = min(size * 2, 256)
 
 
 @contextmanager
 def text_titles(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[TitleBound]]:
-    """The live titles of the allowed slices the full-text match selects, newest first.
+    """The live titles of the allowed slices the full-text match selects, newest first, exact.
 
-    At most :data:`CANDIDATE_CAP` + 1 matches are read from FTS5 (a stream that stops there). A
-    match that small is exact: its titles are sorted, or found by walking the newest-first
-    index when that is cheaper (:func:`walks`). A broader one is served from the newest
-    :data:`WALK_CAP` titles of the slices, each tested by :mod:`~anibridge_like.torznab.textmatch`
-    — the cost of a search no longer grows with the catalog or the number of matches.
+    The first :data:`FIRST_READ` FTS5 rows are counted at once: a match that small is resolved
+    and sorted by its titles' bounds. A broader one is served by :func:`_hedged`: the
+    newest-first walk of the slices, each title's texts (in the walked index, migration 0019)
+    tested in Python by :mod:`~anibridge_like.torznab.textmatch`, until resolving the whole
+    match is the cheaper way to finish. A page costs about what the cheaper plan costs:
+    neither every match of a broad query nor a walk of the catalog for a narrow one.
 
     A superset is fine: the page's rows are filtered again (years, episodes) by
     :class:`~anibridge_like.torznab.query.PageKeys`."""
-    assert query.match is not None
-    sql = Sql()
-    fts = FTS_TITLES.format(match=sql.p(query.match))
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    matched = [
-        row[0]
-        for row in cursor.execute(
-            f"SELECT DISTINCT title_id FROM ({fts}) LIMIT {CANDIDATE_CAP + 1}", sql.params
-        )
-    ]
-    if not matched:
-        yield iter(())
-        return
-    if len(matched) > CANDIDATE_CAP:
-        matcher = compile_match(query.match)
-        if matcher is not None:
-            with _walk(conn, query) as titles:
-                yield _matching(conn, titles, matcher)
+    matches = _Matches(conn, query)
+    try:
+        matches.count(FIRST_READ)
+        match = None if matches.done else compile_match(query.match or "")
+        if match is None:
+            # a small match, or not an expression of ours: resolve every match (exact)
+            yield iter(matches.after(None))
             return
-        # not an expression of ours: read every match (exact, unbounded)
-        matched = [
-            row[0] for row in cursor.execute(f"SELECT DISTINCT title_id FROM ({fts})", sql.params)
-        ]
-    total = conn.execute("SELECT max(id) FROM titles").fetchone()[0] or 0
-    narrow = query.years is not None or any(
-        x is not None for x in (query.season, query.episode, query.absolute)
-    )
-    if walks(len(matched), total, narrow):
-        members = set(matched)
-        with _walk(conn, query) as titles:
-            yield (title for title in titles if title[0] in members)
-        return
-    sql = Sql()
-    sql.params["matched"] = json.dumps(matched)
-    text = (
-        "SELECT id, newest_seen, newest_episode FROM titles"
-        " WHERE id IN (SELECT value FROM json_each(:matched))"
-        f" AND gone = 0 AND newest_seen IS NOT NULL AND {pairs_sql(sql, query.pairs, 'titles')}"
-        f"{years_sql(sql, query.years, 'titles')}"
-        " ORDER BY newest_seen DESC, newest_episode"
-    )
-    yield iter(cursor.execute(text, sql.params).fetchall())
+        with _walk(conn, query, texts=True) as walk:
+            yield _hedged(walk, match, matches)
+    finally:
+        matches.cursor.close()
 
 
 @contextmanager

@@ -1,11 +1,12 @@
-"""The FTS5 match of a text search, evaluated in Python on a few titles' terms.
+"""The FTS5 match of a text search, evaluated in Python on the titles a walk visits.
 
 A broad match (thousands of titles) is served by walking the newest-first title index and keeping
 the titles that match (:func:`anibridge_like.torznab.sources.text_titles`). Asking FTS5 for every
 match first costs time in proportion to the number of matches (72,654 titles for a common prefix
 at 150k titles), and asking it per walked row (``MATCH … AND rowid = ?``) costs 15–80 µs a row.
-Reading the walked titles' terms (``search_terms``, indexed by title) and testing them here costs
-a few µs a title, whatever the size of the catalog.
+The walked index carries each title's texts (``titles.search_text``, migration 0019): testing
+them here costs no VM instruction, and an ASCII text that lacks a query term as a substring is
+rejected without being tokenized (:meth:`Match.title`).
 
 :func:`compile_match` reads the expressions :func:`anibridge_like.torznab.search.match_expression`
 builds — an ``AND`` of parts, each ``"word"*`` (prefix), ``"word"`` (whole token) or
@@ -18,8 +19,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import IntEnum
 
 _TERM = re.compile(r'"([^"]*)"(\*?)')
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -34,19 +36,82 @@ class _Term:
         return token.startswith(self.text) if self.prefix else token == self.text
 
 
-Matcher = Callable[[Iterable[str]], bool]
-"""Whether any of a title's texts (title, aliases, usable canonical name) matches."""
+_DIACRITICS = re.compile("[\u0300-\u036f]+")
+"""The combining marks the tokenizer's ``remove_diacritics`` removes (not, say, the kana voicing
+marks: ``ダ`` stays ``ダ``)."""
 
 
 def tokens(text: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _TOKEN.findall(stripped.lower())
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
+    stripped = _DIACRITICS.sub("", unicodedata.normalize("NFD", text))
+    return _TOKEN.findall(unicodedata.normalize("NFC", stripped).lower())
 
 
-def compile_match(expression: str) -> Matcher | None:
+CANONICAL_MARK = "\x1e"
+"""Leads a canonical name in ``titles.search_text`` (migration 0019): it counts only where the
+title's mapping is usable."""
+TEXT_SEPARATOR = "\x1f"
+"""Separates the texts of ``titles.search_text``."""
+
+
+class Verdict(IntEnum):
+    NO = 0
+    YES = 1
+    CANONICAL_ONLY = 2
+    """Only the canonical name matches: the title matches where its mapping is usable."""
+
+
+def _ascii_view(text: str) -> str:
+    """``text`` decomposed, lowercased and stripped of every non-ASCII character: each ASCII run
+    of a token (:func:`tokens`) stays a contiguous run of it, so an ASCII term that a token
+    starts with is a substring of it. C speed, no tokenizing."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFD", text).lower().encode("ascii", "ignore").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A compiled expression: an ``AND`` of groups, each an ``OR`` of terms."""
+
+    groups: tuple[tuple[_Term, ...], ...]
+    ascii_groups: tuple[tuple[str, ...], ...]
+    """The groups whose terms are all ASCII, as the terms' texts (the prefilter's)."""
+
+    def __call__(self, texts: Iterable[str]) -> bool:
+        """Whether one of ``texts`` matches (FTS5 matches a row, one text, when every group
+        hits one of its tokens)."""
+        return any(self._text(text) for text in texts)
+
+    def _text(self, text: str) -> bool:
+        words = tokens(text)
+        return all(any(t.hits(w) for t in group for w in words) for group in self.groups)
+
+    def title(self, search_text: str) -> Verdict:
+        """The verdict on a title's ``search_text``. A text whose ASCII view lacks every term
+        of an all-ASCII group cannot match: most titles of a walk are rejected so, without
+        tokenizing."""
+        view = _ascii_view(search_text)
+        for group in self.ascii_groups:
+            for term in group:
+                if term in view:
+                    break
+            else:
+                return Verdict.NO
+        verdict = Verdict.NO
+        for text in search_text.split(TEXT_SEPARATOR):
+            if text.startswith(CANONICAL_MARK):
+                if self._text(text[1:]):
+                    verdict = Verdict.CANONICAL_ONLY
+            elif self._text(text):
+                return Verdict.YES
+        return verdict
+
+
+def compile_match(expression: str) -> Match | None:
     """A matcher for ``expression``, or ``None`` when it is not of the generated shape."""
-    groups: list[list[_Term]] = []
+    groups: list[tuple[_Term, ...]] = []
     for part in expression.split(" AND "):
         part = part.strip()
         if part.startswith("(") and part.endswith(")"):
@@ -58,16 +123,10 @@ def compile_match(expression: str) -> Matcher | None:
             if found is None:
                 return None
             terms.append(_Term(found.group(1), bool(found.group(2))))
-        groups.append(terms)
+        groups.append(tuple(terms))
     if not groups:
         return None
-
-    def matches(texts: Iterable[str]) -> bool:
-        # FTS5 matches a row (one text) when every part hits one of its tokens
-        for text in texts:
-            words = tokens(text)
-            if all(any(t.hits(w) for t in group for w in words) for group in groups):
-                return True
-        return False
-
-    return matches
+    ascii_groups = tuple(
+        tuple(t.text for t in group) for group in groups if all(t.text.isascii() for t in group)
+    )
+    return Match(tuple(groups), ascii_groups)
