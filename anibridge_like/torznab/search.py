@@ -35,6 +35,7 @@ from anibridge_like.torznab.params import Params
 from anibridge_like.torznab.query import LOOSE, Query, allowed_for, fetch_scope
 from anibridge_like.torznab.render import Release
 from anibridge_like.torznab.sources import id_titles, rss_titles, text_titles
+from anibridge_like.torznab.textmatch import LATIN_DIACRITICS
 
 _STOP_WORDS = frozenset({"the", "and", "a", "an"})
 _DROP = str.maketrans({"'": None, "’": None, "`": None, "´": None, ".": None})
@@ -47,7 +48,9 @@ MIN_PREFIX = 3
 def fold_words(text: str) -> list[str]:
     """Words of a title or query as the index compares them."""
     decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # only the marks the index's tokenizer removes (remove_diacritics): the kana voicing
+    # marks are part of the letter there (ダ stays ダ), so they stay here too
+    stripped = unicodedata.normalize("NFC", LATIN_DIACRITICS.sub("", decomposed))
     return _WORD.findall(stripped.casefold().translate(_DROP))
 
 

@@ -36,7 +36,7 @@ class _Term:
         return token.startswith(self.text) if self.prefix else token == self.text
 
 
-_DIACRITICS = re.compile("[\u0300-\u036f]+")
+LATIN_DIACRITICS = re.compile("[\u0300-\u036f]+")
 """The combining marks the tokenizer's ``remove_diacritics`` removes (not, say, the kana voicing
 marks: ``ダ`` stays ``ダ``)."""
 
@@ -44,7 +44,7 @@ marks: ``ダ`` stays ``ダ``)."""
 def tokens(text: str) -> list[str]:
     if text.isascii():
         return _TOKEN.findall(text.lower())
-    stripped = _DIACRITICS.sub("", unicodedata.normalize("NFD", text))
+    stripped = LATIN_DIACRITICS.sub("", unicodedata.normalize("NFD", text))
     return _TOKEN.findall(unicodedata.normalize("NFC", stripped).lower())
 
 
