@@ -6,7 +6,9 @@ fed by two AniWorld-style instances, each against its own fake site (children of
 * ``aw`` (``--ready-titles``) is bootstrapped at start and serves the searches;
 * ``boot`` (``--boot-titles``) points at a site that answers 503 until the measurement of the
   idle daemon is done; then its faults are cleared and a manual refresh starts its bootstrap
-  (title listing, then every title's series and season pages).
+  (title listing, then every title's series and season pages). It feeds another library
+  (``other``), so the searched library's catalog is the same in both phases and only the
+  indexing work differs.
 
 The load generator (this process) runs the same scenarios twice — idle, then while ``boot``
 bootstraps — each one client alone, then ``--clients`` concurrent keep-alive clients, bounded in
@@ -67,6 +69,9 @@ libraries:
   - slug: anime
     kind: anime
     api_key: "{KEY}"
+  - slug: other
+    kind: anime
+    api_key: "{KEY}-other"
 plugins:
   - name: aw
     implementation: aniworld
@@ -76,7 +81,7 @@ plugins:
   - name: boot
     implementation: aniworld
     kind: provider
-    libraries: [anime]
+    libraries: [other]
     config: {{base_url: "{boot_url}", site: aniworld_boot, {http}}}
 """
 
