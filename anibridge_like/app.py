@@ -26,6 +26,7 @@ from anibridge_like.api.limits import BodyLimitMiddleware
 from anibridge_like.api.lockout import KeyGuessLimiter
 from anibridge_like.api.requestlog import RequestLog
 from anibridge_like.context import AppContext
+from anibridge_like.jobs.pacing import ServingActivity
 from anibridge_like.libraries.snapshot import load_libraries
 from anibridge_like.plugins.inline_secrets import install_key
 from anibridge_like.plugins.isolation.remote import PluginWorker, worker_options
@@ -91,6 +92,7 @@ def create_app(
     """Build the app. ``start_services=False`` skips background services (catalog scheduling);
     the database, writer, readers and routes still come up."""
     reg = registry or Registry()
+    serving = ServingActivity()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,6 +149,7 @@ def create_app(
                 scheduler=scheduler,
                 libraries=await load_libraries(readers),
                 plugins=plugins,
+                serving=serving,
             )
             app.state.ctx = ctx
             ctx.services["wanted"] = await stack.enter_async_context(WantedService(ctx))
@@ -166,7 +169,7 @@ def create_app(
         routes=_routes(),
         # Outermost first: the request log also records requests the body limit refuses.
         middleware=[
-            Middleware(RequestLog, info=settings.request_log),
+            Middleware(RequestLog, info=settings.request_log, activity=serving),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,

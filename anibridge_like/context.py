@@ -19,6 +19,7 @@ from anibridge_like.storage.writer import Writer
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    from anibridge_like.jobs.pacing import ServingActivity
     from anibridge_like.jobs.runner import JobRunner
     from anibridge_like.libraries.model import Library
     from anibridge_like.plugins.manager import PluginManager
@@ -44,3 +45,5 @@ class AppContext:
     """Every plugin instance, built once per reload (:mod:`anibridge_like.plugins.manager`)."""
     jobs: JobRunner | None = None
     """The one jobs runner (:mod:`anibridge_like.jobs.runner`); ``None`` without services."""
+    serving: ServingActivity | None = None
+    """Requests in flight (:mod:`anibridge_like.jobs.pacing`): background work yields to them."""

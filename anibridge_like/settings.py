@@ -197,6 +197,14 @@ class Settings(BaseSettings):
         "so indexing never takes the event loop's time from Torznab requests; `inline` = in "
         "the daemon's own event loop (one process, for debugging).",
     )
+    indexing_share_while_serving: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="While requests are being served, the detail stage pauses after each "
+        "persisted batch so that persisting takes at most this share of the event loop's time "
+        "(1 = never pause); with no requests it runs at full speed.",
+    )
     plugin_worker_nice: int = Field(
         10,
         ge=0,

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from anibridge_like.jobs.pacing import ServingActivity
+
 log = structlog.get_logger("anibridge_like.http")
 
 SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "password", "token"})
@@ -37,9 +39,13 @@ def loggable_params(query_string: bytes) -> dict[str, str]:
 
 
 class RequestLog:
-    def __init__(self, app: ASGIApp, *, info: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, info: bool = True, activity: ServingActivity | None = None
+    ) -> None:
         self.app = app
         self.info = info
+        self.activity = activity
+        """Kept up to date for background work that yields to requests (jobs/pacing.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,9 +60,13 @@ class RequestLog:
                 status = int(message["status"])
             await send(message)
 
+        if self.activity is not None:
+            self.activity.started()
         try:
             await self.app(scope, receive, send_status)
         finally:
+            if self.activity is not None:
+                self.activity.ended()
             self._log(scope, status, started)
 
     def _log(self, scope: Scope, status: int, started: float) -> None:

@@ -22,6 +22,7 @@ a run waits for, or when many titles in a row fail with transient errors (the si
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ from anibridge_like.catalog.state import (
     utcnow,
     write_stage,
 )
+from anibridge_like.jobs.pacing import yield_to_requests
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.sync.priority import WANTED_TITLE
 
@@ -307,6 +309,7 @@ class DetailStage:
                 batch = await results.get_batch(limit)
             except EndOfStream:
                 return
+            step_began = time.perf_counter()
             ok = sum(1 for o in batch if o.detail is not None)
             failed = len(batch) - ok
             counts = {"persisted": tally.persisted + ok, "failed": tally.failed + failed}
@@ -314,6 +317,8 @@ class DetailStage:
             await run.writer.run(
                 self._batch_unit(run, batch, counts, hours), label="detail.persist_batch"
             )
+            spent = time.perf_counter() - step_began
+            await yield_to_requests(run.serving, spent, run.settings.indexing_share_while_serving)
             tally.persisted, tally.failed = counts["persisted"], counts["failed"]
             for o in batch:
                 if o.retry_at is not None and (

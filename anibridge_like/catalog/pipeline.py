@@ -37,6 +37,7 @@ from anibridge_like.catalog.state import (
     utcnow,
 )
 from anibridge_like.catalog.titles import TitleStage
+from anibridge_like.jobs.pacing import ServingActivity
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import build_plugin
 from anibridge_like.plugins.manager import PluginManager
@@ -88,6 +89,7 @@ def make_run(
     board: ProgressBoard,
     manual: bool = False,
     plugins: PluginManager | None = None,
+    serving: ServingActivity | None = None,
 ) -> InstanceRun:
     return InstanceRun(
         spec=spec,
@@ -102,6 +104,7 @@ def make_run(
         retrier=Retrier.from_settings(settings),
         manual=manual,
         plugins=plugins,
+        serving=serving,
     )
 
 

@@ -252,6 +252,7 @@ class CatalogService:
                 board=self.board,
                 manual=manual,
                 plugins=self.ctx.plugins,
+                serving=self.ctx.serving,
             )
             bound.info("catalog.run_started", site=site, manual=manual)
             results = await refresh_instance(run, self._stages())

@@ -44,6 +44,7 @@ from anibridge_like.catalog.state import (
     utcnow,
     write_stage,
 )
+from anibridge_like.jobs.pacing import ServingActivity
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.instances import InstanceRow
 from anibridge_like.plugins.manager import PluginManager
@@ -81,6 +82,8 @@ class InstanceRun:
     log: Any = field(default=None)
     plugins: PluginManager | None = None
     """The built plugin instances (``None`` in pipeline tests: instances are built per run)."""
+    serving: ServingActivity | None = None
+    """Requests being served: stages yield the loop to them (:mod:`~anibridge_like.jobs.pacing`)."""
 
     def __post_init__(self) -> None:
         if self.log is None:
