@@ -199,3 +199,12 @@ def test_the_settings_reach_the_worker() -> None:
     options = worker_options(settings)
     assert options["nice"] == 3 and options["log_level"] == "debug"
     assert options["http_timeout"] == 9.5 and options["log_format"] in ("json", "console")
+
+
+def test_the_worker_key_names_the_instance_and_hides_the_config() -> None:
+    from anibridge_like.plugins.isolation.remote import config_key
+
+    key = config_key("tmdb", "x:Y", {"api_key": "s3cret-value"})
+    assert key.startswith("tmdb#") and "s3cret" not in key
+    assert key != config_key("tmdb", "x:Y", {"api_key": "other"})
+    assert key == config_key("tmdb", "x:Y", {"api_key": "s3cret-value"})

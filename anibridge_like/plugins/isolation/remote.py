@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import importlib
 import itertools
 import json
@@ -237,8 +238,10 @@ def worker_options(settings: Any) -> dict[str, Any]:
 
 
 def config_key(name: str, target: str, config: Mapping[str, Any]) -> str:
-    """The worker-side key of a built plugin: a change of config builds a new copy."""
-    return f"{name}|{target}|{json.dumps(config, sort_keys=True, default=str)}"
+    """The worker-side key of a built plugin: a change of config builds a new copy. The config
+    enters as a digest only (the key shows in error messages; configs hold credentials)."""
+    body = json.dumps([target, config], sort_keys=True, default=str).encode()
+    return f"{name}#{hashlib.sha256(body).hexdigest()[:16]}"
 
 
 def _remote_method(method: str) -> Any:
