@@ -109,6 +109,15 @@ BUILTINS: dict[str, dict[str, str]] = {
 }
 
 
+def load_target(target: str) -> Any:
+    """The object a ``module:qualname`` target names (imported on first use)."""
+    module_name, _, qualname = target.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def kind_of(name: str) -> PluginKind:
     """The kinds-table entry of ``name`` (``KeyError`` naming the known kinds otherwise)."""
     try:
@@ -171,10 +180,5 @@ class Registry:
         """The implementation class (imported on first use)."""
         key = (kind, name)
         if key not in self._loaded:
-            reg = self.registration(kind, name)
-            module_name, _, attr = reg.target.partition(":")
-            obj: Any = importlib.import_module(module_name)
-            for part in attr.split("."):
-                obj = getattr(obj, part)
-            self._loaded[key] = obj
+            self._loaded[key] = load_target(self.registration(kind, name).target)
         return self._loaded[key]

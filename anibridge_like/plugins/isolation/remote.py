@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib
 import itertools
 import json
 import sys
@@ -29,6 +28,7 @@ import structlog
 
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.isolation.frames import FrameError, encode, read_frame
+from anibridge_like.plugins.registry import load_target
 
 log = structlog.get_logger(__name__)
 
@@ -50,13 +50,11 @@ def import_target(cls: type) -> str | None:
     """``module:qualname`` of ``cls`` when importing that name gives ``cls`` back, else None."""
     if "<locals>" in cls.__qualname__:
         return None
+    target = f"{cls.__module__}:{cls.__qualname__}"
     try:
-        obj: Any = importlib.import_module(cls.__module__)
-        for part in cls.__qualname__.split("."):
-            obj = getattr(obj, part)
+        return target if load_target(target) is cls else None
     except (ImportError, AttributeError):
         return None
-    return f"{cls.__module__}:{cls.__qualname__}" if obj is cls else None
 
 
 class PluginWorker:

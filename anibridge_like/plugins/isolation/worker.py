@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import signal
 import sys
@@ -40,18 +39,10 @@ from anibridge_like.logging import configure_logging
 from anibridge_like.plugins.errors import ErrorCode, PluginError
 from anibridge_like.plugins.instances import validated_config
 from anibridge_like.plugins.isolation.frames import encode, read_frame
+from anibridge_like.plugins.registry import load_target
 from anibridge_like.redaction import register_config_secrets
 
 log = structlog.get_logger(__name__)
-
-
-def load_target(target: str) -> Any:
-    """The object named ``module:qualname``."""
-    module_name, _, qualname = target.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 class WorkerLoop:
