@@ -206,12 +206,12 @@ class Settings(BaseSettings):
         "(1 = never pause); with no requests it runs at full speed.",
     )
     plugin_worker_nice: int = Field(
-        10,
+        19,
         ge=0,
         le=19,
         description="Scheduling priority the plugin worker gives up (a `nice` increment): "
-        "when CPU is short, the kernel runs the daemon's Torznab answers before indexing. "
-        "0 = same priority as the daemon.",
+        "when CPU is short, the kernel runs the daemon's Torznab answers (and everything else "
+        "on the machine) before indexing. 0 = same priority as the daemon.",
     )
 
     @field_validator("api_key", "admin_api_key", mode="before")

@@ -49,7 +49,22 @@ ADMIN = "bench-admin-key"
 
 
 def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
+    return cpu_seconds_of(f"/proc/{pid}/stat")
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of ``pid`` (the main thread's id is ``pid``)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            out[int(tid)] = cpu_seconds_of(f"/proc/{pid}/task/{tid}/stat")
+        except FileNotFoundError:
+            continue
+    return out
+
+
+def cpu_seconds_of(path: str) -> float:
+    with open(path) as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -197,6 +212,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(2)  # the listing is one page: let the detail stage begin
             pids = {"daemon": daemon.pid, **{f"child{p}": p for p in children(daemon.pid)}}
             cpu1 = {k: cpu_seconds(p) for k, p in pids.items()}
+            threads1 = thread_cpu(daemon.pid)
             spy = None
             if args.pyspy:  # a sampling profile of the daemon during the busy phase
                 cmd = [str(Path(sys.executable).parent / "py-spy"), "record", "--threads"]
@@ -210,6 +226,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if spy is not None:
                 spy.wait(60)
             result["busy_cpu"] = {k: cpu_seconds(p) - cpu1[k] for k, p in pids.items()}
+            threads = {t: c - threads1.get(t, 0.0) for t, c in thread_cpu(daemon.pid).items()}
+            result["busy_daemon_threads_cpu"] = {
+                "main": round(threads.pop(daemon.pid, 0.0), 1),
+                "others, largest first": sorted(round(c, 1) for c in threads.values())[::-1][:4],
+            }
             states = await stage_states(client)
             result["boot_state_after_busy_phase"] = states.get("boot")
             before = await persisted(client, "boot")
@@ -253,6 +274,7 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> str:
             f"CPU s idle {result['idle_cpu']} over {result['idle_s']:.1f} s; busy {cpu} over "
             f"{result['busy_s']:.1f} s; boot after: {result['boot_state_after_busy_phase']}, "
             f"finished {result['boot_remaining_s']} s later",
+            f"daemon threads' CPU s during the busy phase: {result['busy_daemon_threads_cpu']}",
             f"boot titles indexed/s: 1 client {busy['single']['indexed_per_s']}, "
             f"{args.clients} clients {busy['many']['indexed_per_s']}, nobody searching (5 s "
             f"after the phase) {result['indexed_per_s_alone']}",
@@ -278,9 +300,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON")
     parser.add_argument(
         "--site-nice",
-        default="10",
-        help="niceness of the fake sites (they stand for remote machines; 0 = compete), or "
-        "'idle' (SCHED_IDLE: they run only on CPU time nothing else wants)",
+        default="idle",
+        help="scheduling of the fake sites, which stand for remote machines: 'idle' "
+        "(SCHED_IDLE, the default: CPU time nothing else wants) or a niceness (0 = compete)",
     )
     parser.add_argument(
         "--pyspy", help="write a py-spy raw profile of the daemon's busy phase to this path"
