@@ -3,8 +3,8 @@ sampled and broad queries, episode/season/absolute and year filters and offsets 
 cap, the rows :func:`~anibridge_like.torznab.feed.window_keys` draws from
 :func:`~anibridge_like.torznab.sources.text_titles` are the first rows of *every* matching
 title's rows in feed order (one SQL statement over the full FTS5 match, no walk, no early
-stop) — under the default plan choice, a walk that never resolves, and a walk that switches to
-resolving as soon as it may."""
+stop) — with the candidates of the recency-ordered index read in the default chunks, one at a
+time (every second's group split across chunks) and all at once."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ def catalog(
 
 PLANS: dict[str, dict[str, float]] = {
     "default": {},
-    "walk": {"FIRST_READ": 1, "RESOLVE_COST": 10**9},
-    "switch": {"FIRST_READ": 1, "RESOLVE_COST": 10**-9},
+    "one-candidate-chunks": {"FIRST_CHUNK": 1, "MAX_CHUNK": 1},
+    "one-chunk": {"FIRST_CHUNK": 10**6, "MAX_CHUNK": 10**6},
 }
 FILTERS: dict[str, dict[str, object]] = {
     "none": {},
