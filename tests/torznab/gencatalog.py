@@ -16,7 +16,16 @@ from pathlib import Path
 from anibridge_like.storage.migrate import apply_migrations
 from anibridge_like.storage.timestamps import iso
 from anibridge_like.torznab import feed, sources
-from anibridge_like.torznab.query import Allowed, Key, PageKeys, Query, Sql
+from anibridge_like.torznab.query import (
+    Allowed,
+    Key,
+    PageKeys,
+    Query,
+    Sql,
+    TitleBound,
+    pairs_sql,
+    years_sql,
+)
 
 VOCABULARY = (
     "dragon", "drake", "saga", "moon", "river", "ghost", "night", "blade", "shadow", "crown",
@@ -48,12 +57,12 @@ class Generated:
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _stamp(quarter_seconds: int) -> str:
+def stamp(quarter_seconds: int) -> str:
     """A release time as the database stores it (``storage/timestamps.py``), in steps of 250 ms:
     titles share seconds (with different milliseconds) and share exact times."""
-    stamp = iso(EPOCH + timedelta(milliseconds=250 * quarter_seconds))
-    assert stamp is not None
-    return stamp
+    text = iso(EPOCH + timedelta(milliseconds=250 * quarter_seconds))
+    assert text is not None
+    return text
 
 
 def _word(rng: random.Random) -> str:
@@ -98,7 +107,7 @@ def build(path: Path, titles: int, seed: int = 1, episodes: int = 3) -> Generate
             for language in LANGUAGES[site]:
                 if rng.random() < 0.7 or language == LANGUAGES[site][0]:
                     seen = max(0, base + n * 5 + rng.randint(0, 3))
-                    rows["langs"].append((episode_id, language, _stamp(seen)))
+                    rows["langs"].append((episode_id, language, stamp(seen)))
             if status in ("confirmed", "high", "low") and rng.random() < 0.7:
                 rows["em"].append((episode_id, i, season, n + (12 if season == 2 else 0), status))
         if rng.random() < 0.3:
@@ -150,6 +159,20 @@ WHERE title_search MATCH {match}
 """
 """The search rule, as plain SQL over the per-text index ``title_search``: titles whose title,
 alias or usable canonical name matches (the mapping looked up for canonical names only)."""
+
+
+def reference_titles(conn: sqlite3.Connection, query: Query) -> list[TitleBound]:
+    """Brute force: every matching live title of the allowed slices (and years) with its
+    bound, in bound order (newest_seen descending, then newest_episode)."""
+    sql = Sql()
+    fts = FTS_TITLES.format(match=sql.p(query.match))
+    text = (
+        f"SELECT t.id, t.newest_seen, t.newest_episode FROM titles t WHERE t.id IN ({fts})"
+        f" AND t.gone = 0 AND t.newest_seen IS NOT NULL AND {pairs_sql(sql, query.pairs, 't')}"
+        f"{years_sql(sql, query.years, 't')}"
+        " ORDER BY t.newest_seen DESC, t.newest_episode"
+    )
+    return [tuple(row) for row in conn.execute(text, sql.params)]  # type: ignore[misc]
 
 
 def reference_keys(conn: sqlite3.Connection, query: Query) -> list[Key]:
