@@ -3,12 +3,14 @@
 -- rowid orders the rows newest release first, so that a search reads its matching titles in
 -- feed order and stops once the page is full (torznab/sources.py text_titles, torznab/recent.py).
 --
--- rowid = (4294967295 - s) * 2^31 + id, where s is the title's newest_seen in whole seconds since
--- 1970 (clamped to [0, 2^32 - 1]; a value strftime cannot read counts as 0, i.e. oldest) and id
--- the title's id (< 2^31). Ascending rowid is therefore newest second first (FTS5's own order:
--- about twice as fast as descending, and AND-ed terms seek instead of stepping), and the title is
+-- rowid = s * 2^31 + id, where s is the title's newest_seen in whole seconds since 1970 (clamped
+-- to [0, 2^32 - 1]; a value strftime cannot read counts as 0, i.e. oldest) and id the title's id
+-- (< 2^31). `ORDER BY rowid DESC` is therefore newest second first, and the title is
 -- `rowid & (2^31 - 1)`, no join. Within one second the order is not the feed's (milliseconds,
--- newest_episode): a reader sorts each second's titles itself.
+-- newest_episode): a reader sorts each second's titles itself. (Ascending rowids for newest
+-- first read about twice as fast in FTS5, but make every re-dated title's delete and insert
+-- arrive out of rowid order, and FTS5 flushes its pending data on each: a bulk write cost ~35 %
+-- more than with this order.)
 --
 -- Columns: `text` = titles.search_text (all texts of the title in one row: an FTS row match is a
 -- superset of the per-text match, which the reader checks exactly), `slice` = one token for
@@ -53,7 +55,7 @@ CREATE VIRTUAL TABLE title_recent USING fts5(
 );
 
 INSERT INTO title_recent(rowid, text, slice, years)
-SELECT (4294967295 - max(0, min(4294967295,
+SELECT (max(0, min(4294967295,
             coalesce(CAST(strftime('%s', newest_seen) AS INTEGER), 0)))) * 2147483648 + id,
        search_text,
        hex(site || char(31) || kind),
@@ -63,7 +65,7 @@ FROM titles WHERE gone = 0 AND newest_seen IS NOT NULL;
 CREATE TRIGGER titles_recent_insert AFTER INSERT ON titles
 WHEN new.gone = 0 AND new.newest_seen IS NOT NULL BEGIN
     INSERT INTO title_recent(rowid, text, slice, years) VALUES (
-        (4294967295 - max(0, min(4294967295,
+        (max(0, min(4294967295,
             coalesce(CAST(strftime('%s', new.newest_seen) AS INTEGER), 0)))) * 2147483648 + new.id,
         new.search_text,
         hex(new.site || char(31) || new.kind),
@@ -84,7 +86,7 @@ WHEN (old.gone = 0 AND old.newest_seen IS NOT NULL) IS NOT (new.gone = 0 AND new
 BEGIN
     INSERT INTO title_recent(title_recent, rowid, text, slice, years)
     SELECT 'delete',
-        (4294967295 - max(0, min(4294967295,
+        (max(0, min(4294967295,
             coalesce(CAST(strftime('%s', old.newest_seen) AS INTEGER), 0)))) * 2147483648 + old.id,
         old.search_text,
         hex(old.site || char(31) || old.kind),
@@ -92,7 +94,7 @@ BEGIN
     WHERE old.gone = 0 AND old.newest_seen IS NOT NULL;
     INSERT INTO title_recent(rowid, text, slice, years)
     SELECT
-        (4294967295 - max(0, min(4294967295,
+        (max(0, min(4294967295,
             coalesce(CAST(strftime('%s', new.newest_seen) AS INTEGER), 0)))) * 2147483648 + new.id,
         new.search_text,
         hex(new.site || char(31) || new.kind),
@@ -103,7 +105,7 @@ END;
 CREATE TRIGGER titles_recent_delete AFTER DELETE ON titles
 WHEN old.gone = 0 AND old.newest_seen IS NOT NULL BEGIN
     INSERT INTO title_recent(title_recent, rowid, text, slice, years) VALUES ('delete',
-        (4294967295 - max(0, min(4294967295,
+        (max(0, min(4294967295,
             coalesce(CAST(strftime('%s', old.newest_seen) AS INTEGER), 0)))) * 2147483648 + old.id,
         old.search_text,
         hex(old.site || char(31) || old.kind),

@@ -1,9 +1,9 @@
 """The recency-ordered title index ``title_recent`` (migration 0020): its row keys and queries.
 
-One FTS5 row per served title; its rowid is ``(2^32 - 1 - newest second) * 2^31 + title id``,
-so ascending rowids are the titles newest release first, to the second. A search asks FTS5
+One FTS5 row per served title; its rowid is ``newest second * 2^31 + title id``, so descending
+rowids are the titles newest release first, to the second. A search asks FTS5
 for the rows of a :class:`~anibridge_like.torznab.textmatch.Match` within the request's
-(site, kind) slices (and years) in rowid order and reads only as many as its page needs.
+(site, kind) slices (and years) in descending rowid order and reads only as many as its page needs.
 
 The FTS5 expression is a **superset** of the exact match: the row holds every text of the title
 (a word of the title and a word of an alias satisfy it together), the canonical name whatever
@@ -31,9 +31,9 @@ def title_id(rowid: int) -> int:
     return rowid & ID_MASK
 
 
-def age(rowid: int) -> int:
-    """The row's second, as ``2^32 - 1 - seconds since 1970``: equal for titles whose newest
-    release is in the same second, larger for older ones."""
+def second(rowid: int) -> int:
+    """The second of the row's newest release (since 1970): equal for titles whose newest
+    release is in the same second."""
     return rowid >> ID_BITS
 
 

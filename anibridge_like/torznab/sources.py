@@ -72,8 +72,8 @@ def rss_titles(
     return _walk(conn, query)
 
 
-_CANDIDATES = "SELECT rowid FROM title_recent WHERE title_recent MATCH ? ORDER BY rowid"
-"""The candidates newest second first (FTS5's own rowid order: read lazily)."""
+_CANDIDATES = "SELECT rowid FROM title_recent WHERE title_recent MATCH ? ORDER BY rowid DESC"
+"""The candidates newest second first (FTS5 reads them lazily in either rowid order)."""
 _TITLES = (
     "SELECT t.id, t.site, t.kind, t.gone, t.newest_seen, t.newest_episode, t.search_text,"
     " t.year, sm.status, sm.canonical_year"
@@ -134,22 +134,25 @@ def _in_feed_order(
     second, so each second's titles are sorted before they are handed over."""
     lookup = conn.cursor()
     lookup.row_factory = None
-    second: int | None = None
+    current: int | None = None
     held: list[TitleBound] = []
-    for chunk in _chunks(candidates):
-        ids = [recent.title_id(rowid) for rowid in chunk]
-        rows = {row[0]: row for row in lookup.execute(_TITLES, (json.dumps(ids),))}
-        for rowid, title_id in zip(chunk, ids, strict=True):
-            if recent.age(rowid) != second:
-                held.sort(key=_order, reverse=True)
-                yield from held
-                held = []
-                second = recent.age(rowid)
-            row = rows.get(title_id)
-            if row is not None and exact(row):
-                held.append((title_id, row[4], row[5]))
-    held.sort(key=_order, reverse=True)
-    yield from held
+    try:
+        for chunk in _chunks(candidates):
+            ids = [recent.title_id(rowid) for rowid in chunk]
+            rows = {row[0]: row for row in lookup.execute(_TITLES, (json.dumps(ids),))}
+            for rowid, title_id in zip(chunk, ids, strict=True):
+                if recent.second(rowid) != current:
+                    held.sort(key=_order, reverse=True)
+                    yield from held
+                    held = []
+                    current = recent.second(rowid)
+                row = rows.get(title_id)
+                if row is not None and exact(row):
+                    held.append((title_id, row[4], row[5]))
+        held.sort(key=_order, reverse=True)
+        yield from held
+    finally:
+        lookup.close()
 
 
 @contextmanager

@@ -68,7 +68,7 @@ def _expected(conn: sqlite3.Connection) -> list[tuple[int, str, str, str]]:
                 texts.append(mapping[0])
             mapped_year = mapping[1]
         second = int(datetime.fromisoformat(newest).timestamp())
-        rowid = ((2**32 - 1 - second) << recent.ID_BITS) | tid
+        rowid = (second << recent.ID_BITS) | tid
         years = " ".join(str(y) for y in (year, mapped_year) if y is not None)
         rows.append((rowid, " ".join(texts), recent.slice_token(site, kind), years))
     return rows
@@ -290,17 +290,19 @@ def test_the_migration_indexes_the_existing_catalog(tmp_path: Path) -> None:
 def test_a_row_key_orders_newest_second_first_and_names_its_title() -> None:
     conn = sqlite3.connect(":memory:")
     key = (
-        "SELECT (4294967295 - max(0, min(4294967295, coalesce(CAST(strftime('%s', ?) AS INTEGER),"
-        " 0)))) * 2147483648 + ?"
+        "SELECT (max(0, min(4294967295, coalesce(CAST(strftime('%s', ?) AS INTEGER), 0))))"
+        " * 2147483648 + ?"
     )
     stamps = ["2026-11-22T10:00:01.999Z", "2026-11-22T10:00:01.000Z", "2026-11-22T09:59:59.999Z"]
     pairs = zip(stamps, (7, 3, 9), strict=True)
     keys = [conn.execute(key, pair).fetchone()[0] for pair in pairs]
     assert [recent.title_id(k) for k in keys] == [7, 3, 9]
-    assert recent.age(keys[0]) == recent.age(keys[1]) < recent.age(keys[2])
-    assert keys[1] < keys[0] < keys[2]  # within a second: by title id, the reader sorts
-    # the largest id and the oldest second still fit a signed 64-bit rowid
-    assert conn.execute(key, ("1970-01-01T00:00:00.000Z", 2**31 - 1)).fetchone()[0] == 2**63 - 1
+    assert recent.second(keys[0]) == recent.second(keys[1]) > recent.second(keys[2])
+    assert keys[2] < keys[1] < keys[0]  # within a second: by title id, the reader sorts
+    # the largest id and the last second still fit a signed 64-bit rowid
+    assert conn.execute(key, ("2106-02-07T06:28:15.000Z", 2**31 - 1)).fetchone()[0] == 2**63 - 1
+    # a time strftime cannot read counts as the oldest
+    assert recent.second(conn.execute(key, ("someday", 1)).fetchone()[0]) == 0
     conn.close()
 
 
@@ -321,5 +323,5 @@ def test_a_title_written_with_its_release_is_indexed_at_once(tmp_path: Path) -> 
         (f'text : "dragon" AND slice : "{token}" AND years : "2013"',),
     ).fetchall()
     second = int(datetime(2026, 11, 22, 10, tzinfo=UTC).timestamp())
-    assert rows == [(((2**32 - 1 - second) << recent.ID_BITS) | 5,)]
+    assert rows == [((second << recent.ID_BITS) | 5,)]
     conn.close()
