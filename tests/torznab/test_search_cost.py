@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from anibridge_like.storage.migrate import apply_migrations
 from anibridge_like.storage.timestamps import iso
 from anibridge_like.torznab import feed
-from anibridge_like.torznab.query import LOOSE, MAX_PAGED_OFFSET, Allowed, Query
 from anibridge_like.torznab.params import parse_params
+from anibridge_like.torznab.query import LOOSE, MAX_PAGED_OFFSET, Allowed, Query
 from anibridge_like.torznab.search import fold_words, match_expression, text_attempts
 from anibridge_like.torznab.sources import rss_titles, text_titles
 from anibridge_like.torznab.textmatch import Verdict, compile_match
