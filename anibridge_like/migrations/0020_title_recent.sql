@@ -54,13 +54,15 @@ CREATE VIRTUAL TABLE title_recent USING fts5(
     prefix = '3 4 5 6 7 8'
 );
 
+-- in rowid order: FTS5 flushes its pending data at every rowid that is not above the last one
 INSERT INTO title_recent(rowid, text, slice, years)
 SELECT (max(0, min(4294967295,
             coalesce(CAST(strftime('%s', newest_seen) AS INTEGER), 0)))) * 2147483648 + id,
        search_text,
        hex(site || char(31) || kind),
        trim(coalesce(year, '') || ' ' || coalesce(mapped_year, ''))
-FROM titles WHERE gone = 0 AND newest_seen IS NOT NULL;
+FROM titles WHERE gone = 0 AND newest_seen IS NOT NULL
+ORDER BY 1;
 
 CREATE TRIGGER titles_recent_insert AFTER INSERT ON titles
 WHEN new.gone = 0 AND new.newest_seen IS NOT NULL BEGIN
