@@ -20,7 +20,9 @@
 -- every indexed value is a column of `titles` (the canonical year is mirrored into
 -- titles.mapped_year for that reason). Prefix indexes of 3 to 8 characters: a query prefix is
 -- read lazily from its index (a longer one is cut to 8, a superset); without an index FTS5 merges
--- every matching term's whole list first, a cost that grows with the catalog.
+-- every matching term's whole list first, a cost that grows with the catalog. (No
+-- `columnsize = 0`: a contentless table without its sizes cannot be scanned, so `.dump` and
+-- `iterdump()` of the database would fail.)
 ALTER TABLE titles ADD COLUMN mapped_year INTEGER;
 
 UPDATE titles SET mapped_year = (
@@ -49,7 +51,6 @@ CREATE VIRTUAL TABLE title_recent USING fts5(
     slice,
     years,
     content = '',
-    columnsize = 0,
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '3 4 5 6 7 8'
 );
