@@ -1,9 +1,9 @@
 """The recency-ordered title index ``title_recent`` (migration 0020): its row keys and queries.
 
 One FTS5 row per served title; its rowid is ``newest second * 2^31 + title id``, so descending
-rowids are the titles newest release first, to the second. A search asks FTS5
-for the rows of a :class:`~anibridge_like.torznab.textmatch.Match` within the request's
-(site, kind) slices (and years) in descending rowid order and reads only as many as its page needs.
+rowids are the titles newest release first, to the second. A search asks FTS5 for the rows of a
+:class:`~anibridge_like.torznab.textmatch.Match` within the request's (site, kind) slices (and
+years) in descending rowid order and reads only as many as its page needs.
 
 The FTS5 expression is a **superset** of the exact match: the row holds every text of the title
 (a word of the title and a word of an alias satisfy it together), the canonical name whatever
