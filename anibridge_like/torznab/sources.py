@@ -142,7 +142,8 @@ def _in_feed_order(
             rows = {row[0]: row for row in lookup.execute(_TITLES, (json.dumps(ids),))}
             for rowid, title_id in zip(chunk, ids, strict=True):
                 if recent.second(rowid) != current:
-                    held.sort(key=_order, reverse=True)
+                    if len(held) > 1:
+                        held.sort(key=_order, reverse=True)
                     yield from held
                     held = []
                     current = recent.second(rowid)
