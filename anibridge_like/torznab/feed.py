@@ -77,7 +77,7 @@ def window_keys(conn: sqlite3.Connection, query: Query, titles: Iterable[TitleBo
         size = min(size * 2, MAX_BATCH)
         if len(best) < window and read_rows:
             # no more titles than the window's rest likely needs: every title taken is one a
-            # text search's walk has to find (sources.py), and no title can stop the walk
+            # text search has to find and check (sources.py), and no title can stop the walk
             # before the window is full
             size = min(size, max(FIRST_BATCH, ceil((window - len(best)) * read_titles / read_rows)))
 

@@ -7,8 +7,9 @@ The statements of one request:
 1. :func:`fetch_scope` — the libraries' enabled provider instances in scope: sites, readiness.
 2. A title source (:mod:`anibridge_like.torznab.sources`): the candidate titles newest-first by
    each title's newest release (``titles.newest_seen`` / ``newest_episode``, kept exact by the
-   triggers of migration 0007) — every live title of the allowed slices for RSS, the FTS5
-   matches for text, the titles the ids resolve to.
+   triggers of migration 0007) — every live title of the allowed slices for RSS, the titles
+   whose title, alias or usable canonical name matches for text (read newest first from the
+   recency-ordered index of migration 0020), the titles the ids resolve to.
 3. :class:`PageKeys` — one batch of titles' (episode, language) rows in feed order, filtered;
    :mod:`anibridge_like.torznab.feed` merges batches until no further title can reach the page.
 4. :func:`fetch_page` — names, mappings and numbering for the page's rows only.
@@ -127,19 +128,6 @@ JOIN plugin_instances pi ON {serving_sql("pi", "l")}
 WHERE l.slug IN ({{slugs}})
 """
 """Per library its sites and whether it is ready (the rule of :mod:`.libraries.readiness`)."""
-
-FTS_TITLES = """
-SELECT st.title_id AS title_id
-FROM title_search
-JOIN search_terms st ON st.id = title_search.rowid
-WHERE title_search MATCH {match}
-  AND CASE WHEN st.source = 'canonical'
-      THEN EXISTS (SELECT 1 FROM series_mappings fsm WHERE fsm.title_id = st.title_id
-                   AND fsm.status IN ('confirmed', 'high', 'low'))
-      ELSE 1 END
-"""
-"""Titles whose title, alias or usable canonical name matches (the mapping is looked up for
-canonical names only)."""
 
 
 def fetch_scope(conn: sqlite3.Connection, libraries: Sequence[Library]) -> Scope:

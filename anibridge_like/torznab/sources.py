@@ -7,39 +7,33 @@ Cursors close on exit, on the connection's thread.
 
 - :func:`rss_titles`: every live title of the allowed (site, kind) slices — one lazy walk of the
   ``titles_newest`` index per slice, merged.
-- :func:`text_titles`: the titles the FTS5 match selects, exactly. A small match is resolved
-  and sorted (a row lookup each); a broader one walks the slices' index like RSS, testing each
-  title's texts (covered by the index, migration 0019) in Python, while the FTS5 rows are
-  counted alongside; the whole match is resolved only once that is cheaper than the walk ahead.
-  The cost of a page is about the cheaper of ``25 × matching rows`` and ``8 × titles walked``
-  VM instructions (plus the page's own rows): the walk, whose length depends on how dense the
-  matches are among the newest titles and not on the catalog's size, serves broad matches.
+- :func:`text_titles`: the titles the FTS5 match selects, exactly: candidates read newest
+  first from the recency-ordered index ``title_recent`` (migration 0020) and checked one by
+  one, as many as the page takes. A page costs its titles plus the rejected candidates (texts
+  of one title that match only together, canonical names of unusable mappings, years of
+  untrusted ones), not the number of matches nor the catalog's size.
 - :func:`id_titles`: the titles the request's ids resolve to (no bound: all of them are read).
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from itertools import islice
-from math import ceil
 from typing import Any
 
-from anibridge_like.torznab.query import Query, Sql, TitleBound, pairs_sql, years_sql
+from anibridge_like.torznab import recent
+from anibridge_like.torznab.query import LOOSE, TRUSTED, Query, Sql, TitleBound, pairs_sql
 from anibridge_like.torznab.textmatch import Match, Verdict, compile_match
 
 _NEWEST_OF_SLICE = (
-    "SELECT id, newest_seen, newest_episode{texts} FROM titles INDEXED BY titles_newest"
+    "SELECT id, newest_seen, newest_episode FROM titles INDEXED BY titles_newest"
     " WHERE site = ? AND kind = ? AND gone = 0 AND newest_seen IS NOT NULL"
     " ORDER BY newest_seen DESC, newest_episode"
 )
-"""One slice newest-first, from the index alone (it covers ``search_text``, migration 0019)."""
-FIRST_READ = 256
-"""FTS5 rows counted before anything else: a match this small is resolved and sorted at once."""
-WALK_BATCH = 16
-"""Titles the walk tests at a time at first (doubling to 256)."""
+"""One slice newest-first, from the index alone."""
 
 
 def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
@@ -51,15 +45,14 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
 
 
 @contextmanager
-def _walk(conn: sqlite3.Connection, query: Query, texts: bool = False) -> Iterator[Iterator[Any]]:
-    """The allowed slices merged newest-first: bounds, with ``search_text`` for ``texts``."""
+def _walk(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[Any]]:
+    """The allowed slices merged newest-first."""
     cursors: list[sqlite3.Cursor] = []
-    statement = _NEWEST_OF_SLICE.format(texts=", search_text, year" if texts else "")
     try:
         for site, kind in query.pairs:
             cursor = conn.cursor()
             cursor.row_factory = None
-            cursors.append(cursor.execute(statement, (site, kind)))
+            cursors.append(cursor.execute(_NEWEST_OF_SLICE, (site, kind)))
         if len(cursors) == 1:
             yield _rows(cursors[0])
         else:
@@ -79,38 +72,24 @@ def rss_titles(
     return _walk(conn, query)
 
 
-_USABLE_MAPPING = (
-    "SELECT EXISTS (SELECT 1 FROM series_mappings WHERE title_id = ?"
-    " AND status IN ('confirmed', 'high', 'low'))"
+_CANDIDATES = "SELECT rowid FROM title_recent WHERE title_recent MATCH ? ORDER BY rowid DESC"
+"""The candidates newest second first (FTS5 reads them lazily in either rowid order)."""
+_TITLES = (
+    "SELECT t.id, t.site, t.kind, t.gone, t.newest_seen, t.newest_episode, t.search_text,"
+    " t.year, sm.status, sm.canonical_year"
+    " FROM json_each(?) j CROSS JOIN titles t ON t.id = j.value"
+    " LEFT JOIN series_mappings sm ON sm.title_id = t.id"
 )
-"""Whether a title's canonical name is searchable (the rule of
-:data:`~anibridge_like.torznab.query.FTS_TITLES`)."""
-_TRUSTED_YEAR = (
-    "SELECT EXISTS (SELECT 1 FROM series_mappings WHERE title_id = ?"
-    " AND status IN ('confirmed', 'high') AND canonical_year BETWEEN ? AND ?)"
-)
-"""Whether a title's trusted canonical year is within the years asked (the rule of
+"""A chunk of candidates' titles by primary key, with what the exact check needs."""
+FIRST_CHUNK = 8
+"""Candidates read at first (doubling up to :data:`MAX_CHUNK`): most pages need few titles."""
+MAX_CHUNK = 256
+USABLE = frozenset(LOOSE)
+"""Mapping statuses whose canonical name is searchable (a title matches by its title, an alias,
+or its canonical name where the mapping is confirmed, high or low)."""
+YEAR_TRUSTED = frozenset(TRUSTED)
+"""Mapping statuses whose canonical year counts (the rule of
 :func:`~anibridge_like.torznab.query.years_sql`)."""
-
-_COUNT = "SELECT rowid FROM title_search WHERE title_search MATCH ?"
-"""The FTS5 matches' rows, counted: about 3 VM instructions a row."""
-_RESOLVE = (
-    "SELECT t.id, t.newest_seen, t.newest_episode"
-    " FROM title_search CROSS JOIN search_terms st ON st.id = title_search.rowid"
-    " CROSS JOIN titles t ON t.id = st.title_id"
-    " WHERE title_search MATCH {match} AND t.gone = 0 AND t.newest_seen IS NOT NULL"
-    " AND {pairs}{years}"
-    " AND (st.source != 'canonical' OR EXISTS (SELECT 1 FROM series_mappings fsm"
-    " WHERE fsm.title_id = st.title_id AND fsm.status IN ('confirmed', 'high', 'low')))"
-)
-"""Every FTS5 match of the allowed slices with its title's bound (one row per matching text;
-the same rule for canonical names as :data:`~anibridge_like.torznab.query.FTS_TITLES`): about
-25 VM instructions a row."""
-COUNT_COST, RESOLVE_COST, WALK_COST = 3, 25, 8
-"""VM instructions per FTS5 row counted, per FTS5 row resolved and sorted, per title walked."""
-ROWS_PER_TITLE = 1.5
-"""Feed rows a matching title adds to a page, for the first estimate of the titles a page
-needs (100 rows took 50–60 titles on the generated catalogs)."""
 
 
 def _order(title: TitleBound) -> tuple[str, int]:
@@ -119,111 +98,90 @@ def _order(title: TitleBound) -> tuple[str, int]:
     return (title[1] or "", -(title[2] or 0))
 
 
-class _Matches:
-    """The FTS5 side of a text search: its rows counted in chunks, resolved once."""
+class _Exact:
+    """The exact verdict on a candidate title: the rules the full evaluation applies."""
 
-    def __init__(self, conn: sqlite3.Connection, query: Query) -> None:
-        assert query.match is not None
-        self.conn, self.query = conn, query
-        self.cursor = conn.cursor()
-        self.cursor.row_factory = None
-        self.cursor.execute(_COUNT, (query.match,))
-        self.rows = 0
-        self.done = False
+    def __init__(self, match: Match, query: Query) -> None:
+        self.match, self.pairs, self.years = match, frozenset(query.pairs), query.years
 
-    def count(self, rows: int) -> None:
-        rows = max(1, rows)
-        got = len(self.cursor.fetchmany(rows))
-        self.rows += got
-        if got < rows:
-            self.done = True
-
-    def after(self, last: TitleBound | None) -> list[TitleBound]:
-        """The matching titles that sort after ``last`` (all of them for ``None``), in order."""
-        sql = Sql()
-        text = _RESOLVE.format(
-            match=sql.p(self.query.match),
-            pairs=pairs_sql(sql, self.query.pairs, "t"),
-            years=years_sql(sql, self.query.years, "t"),
-        )
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
-        found = {row[0]: row for row in cursor.execute(text, sql.params)}.values()
-        if last is not None:
-            bound = _order(last)
-            found = [t for t in found if _order(t) < bound]  # type: ignore[assignment]
-        return sorted(found, key=_order, reverse=True)
-
-    def cheaper_than_walking(self, walked: int, found: int) -> bool:
-        """Whether resolving every match costs less than the walk still ahead: the titles a
-        page needs (the first estimate from its size, then twice those found so far — the
-        page still asks for more) at the density seen so far."""
-        if not self.done:
+    def __call__(self, row: tuple[Any, ...]) -> bool:
+        _, site, kind, gone, seen, _, text, year, status, canonical_year = row
+        if gone != 0 or seen is None or (site, kind) not in self.pairs:
             return False
-        needed = max(self.query.window / ROWS_PER_TITLE, 2 * found) - found
-        ahead = WALK_COST * needed * (walked + 1) / (found + 1)
-        return RESOLVE_COST * self.rows < ahead
+        verdict = self.match.title(text or "")
+        if verdict is Verdict.CANONICAL_ONLY:
+            verdict = Verdict(status in USABLE)
+        if verdict and self.years is not None:
+            low, high = self.years
+            return (year is not None and low <= year <= high) or (
+                status in YEAR_TRUSTED and canonical_year is not None
+                and low <= canonical_year <= high
+            )  # fmt: skip
+        return bool(verdict)
 
 
-def _hedged(
-    walk: Iterator[tuple[Any, ...]], match: Match, matches: _Matches
+def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[int]]:
+    size = FIRST_CHUNK
+    while rows := cursor.fetchmany(size):
+        yield [row[0] for row in rows]
+        size = min(size * 2, MAX_CHUNK)
+
+
+def _in_feed_order(
+    conn: sqlite3.Connection, candidates: sqlite3.Cursor, exact: _Exact
 ) -> Iterator[TitleBound]:
-    """Walk the slices newest-first keeping the titles whose texts ``match`` accepts (and whose
-    year fits, when the query asks years), while counting the FTS5 matches at a pace of equal
-    cost; once their number says resolving them all costs less than the walk still ahead, the
-    rest of the result is their sorted tail. The walk wins when matching titles are dense among
-    the newest, the sort when the match is small; the result is exact either way."""
-    cursor = matches.conn.cursor()
-    cursor.row_factory = None
-    last: TitleBound | None = None
-    size, walked, found = WALK_BATCH, 0, 0
-    years = matches.query.years
-    low, high = years or (0, 0)
-    while batch := list(islice(walk, size)):
-        for title_id, seen, episode, text, year in batch:
-            verdict = match.title(text or "")
-            if verdict is Verdict.CANONICAL_ONLY:
-                verdict = Verdict(cursor.execute(_USABLE_MAPPING, (title_id,)).fetchone()[0])
-            if verdict and years is not None and not (year is not None and low <= year <= high):
-                verdict = Verdict(cursor.execute(_TRUSTED_YEAR, (title_id, *years)).fetchone()[0])
-            if verdict:
-                last = (title_id, seen, episode)
-                found += 1
-                yield last
-        walked += len(batch)
-        if not matches.done:
-            matches.count(ceil(len(batch) * WALK_COST / COUNT_COST))
-        if matches.cheaper_than_walking(walked, found):
-            yield from matches.after(last)
-            return
-        size = min(size * 2, 256)
+    """The candidates that pass ``exact``, in bound order: the rowid order is the feed's to the
+    second, so each second's titles are sorted before they are handed over."""
+    lookup = conn.cursor()
+    lookup.row_factory = None
+    current: int | None = None
+    held: list[TitleBound] = []
+    try:
+        for chunk in _chunks(candidates):
+            ids = [recent.title_id(rowid) for rowid in chunk]
+            rows = {row[0]: row for row in lookup.execute(_TITLES, (json.dumps(ids),))}
+            for rowid, title_id in zip(chunk, ids, strict=True):
+                if recent.second(rowid) != current:
+                    if len(held) > 1:
+                        held.sort(key=_order, reverse=True)
+                    yield from held
+                    held = []
+                    current = recent.second(rowid)
+                row = rows.get(title_id)
+                if row is not None and exact(row):
+                    held.append((title_id, row[4], row[5]))
+        held.sort(key=_order, reverse=True)
+        yield from held
+    finally:
+        lookup.close()
 
 
 @contextmanager
 def text_titles(conn: sqlite3.Connection, query: Query) -> Iterator[Iterator[TitleBound]]:
     """The live titles of the allowed slices the full-text match selects, newest first, exact.
 
-    The first :data:`FIRST_READ` FTS5 rows are counted at once: a match that small is resolved
-    and sorted by its titles' bounds. A broader one is served by :func:`_hedged`: the
-    newest-first walk of the slices, each title's texts (in the walked index, migration 0019)
-    tested in Python by :mod:`~anibridge_like.torznab.textmatch`, until resolving the whole
-    match is the cheaper way to finish. A page costs about what the cheaper plan costs:
-    neither every match of a broad query nor a walk of the catalog for a narrow one.
+    The candidates come from ``title_recent`` (migration 0020, :mod:`~anibridge_like.torznab.
+    recent`) newest second first, a superset of the match restricted to the request's slices
+    (and years); each is looked up by primary key and checked exactly
+    (:mod:`~anibridge_like.torznab.textmatch` on its texts, the canonical name only where the
+    mapping is usable, the year rule). Only as many are read as the page takes: a page costs
+    its titles plus the candidates the exact check rejects, whatever the catalog's size.
 
-    A superset is fine: the page's rows are filtered again (years, episodes) by
+    A superset is fine downstream too: the page's rows are filtered again (years, episodes) by
     :class:`~anibridge_like.torznab.query.PageKeys`."""
-    matches = _Matches(conn, query)
+    match = compile_match(query.match or "")
+    if match is None:
+        raise ValueError(f"not a search expression of ours: {query.match!r}")
+    if not query.pairs:
+        yield iter(())
+        return
+    cursor = conn.cursor()
+    cursor.row_factory = None
     try:
-        matches.count(FIRST_READ)
-        match = None if matches.done else compile_match(query.match or "")
-        if match is None:
-            # a small match, or not an expression of ours: resolve every match (exact)
-            yield iter(matches.after(None))
-            return
-        with _walk(conn, query, texts=True) as walk:
-            yield _hedged(walk, match, matches)
+        cursor.execute(_CANDIDATES, (recent.expression(match, query.pairs, query.years),))
+        yield _in_feed_order(conn, cursor, _Exact(match, query))
     finally:
-        matches.cursor.close()
+        cursor.close()
 
 
 @contextmanager

@@ -1,18 +1,17 @@
-"""The FTS5 match of a text search, evaluated in Python on the titles a walk visits.
+"""The FTS5 match of a text search, evaluated exactly in Python on a candidate title's texts.
 
-A broad match (thousands of titles) is served by walking the newest-first title index and keeping
-the titles that match (:func:`anibridge_like.torznab.sources.text_titles`). Asking FTS5 for every
-match first costs time in proportion to the number of matches (72,654 titles for a common prefix
-at 150k titles), and asking it per walked row (``MATCH … AND rowid = ?``) costs 15–80 µs a row.
-The walked index carries each title's texts (``titles.search_text``, migration 0019): testing
-them here costs no VM instruction, and an ASCII text that lacks a query term as a substring is
-rejected without being tokenized (:meth:`Match.title`).
+The candidates come from the recency-ordered index ``title_recent`` (migration 0020), one row
+per title holding all its texts (``titles.search_text``, migration 0019): an FTS5 row match is a
+superset of the search's rule, which matches each text on its own and counts a canonical name
+only where the title's mapping is usable (:func:`anibridge_like.torznab.sources.text_titles`).
+:meth:`Match.title` gives the exact verdict without a VM instruction; an ASCII text that lacks a
+query term as a substring is rejected without being tokenized.
 
 :func:`compile_match` reads the expressions :func:`anibridge_like.torznab.search.match_expression`
 builds — an ``AND`` of parts, each ``"word"*`` (prefix), ``"word"`` (whole token) or
 ``("word"* OR "word")`` — and :func:`tokens` splits a text the way the ``unicode61
-remove_diacritics 2`` tokenizer of ``title_search`` does (letters and digits, case folded,
-diacritics removed; everything else separates tokens).
+remove_diacritics 2`` tokenizer of ``title_search`` and ``title_recent`` does (letters and
+digits, case folded, diacritics removed; everything else separates tokens).
 """
 
 from __future__ import annotations
@@ -90,7 +89,7 @@ class Match:
 
     def title(self, search_text: str) -> Verdict:
         """The verdict on a title's ``search_text``. A text whose ASCII view lacks every term
-        of an all-ASCII group cannot match: most titles of a walk are rejected so, without
+        of an all-ASCII group cannot match: most false candidates are rejected so, without
         tokenizing."""
         view = _ascii_view(search_text)
         for group in self.ascii_groups:

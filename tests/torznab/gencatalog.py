@@ -10,11 +10,22 @@ from __future__ import annotations
 import random
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from anibridge_like.storage.migrate import apply_migrations
+from anibridge_like.storage.timestamps import iso
 from anibridge_like.torznab import feed, sources
-from anibridge_like.torznab.query import FTS_TITLES, Allowed, Key, PageKeys, Query, Sql
+from anibridge_like.torznab.query import (
+    Allowed,
+    Key,
+    PageKeys,
+    Query,
+    Sql,
+    TitleBound,
+    pairs_sql,
+    years_sql,
+)
 
 VOCABULARY = (
     "dragon", "drake", "saga", "moon", "river", "ghost", "night", "blade", "shadow", "crown",
@@ -41,6 +52,17 @@ class Generated:
     titles: int
     words: list[str] = field(default_factory=list)
     """Query texts sampled from the titles (1–3 consecutive words), in generation order."""
+
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def stamp(quarter_seconds: int) -> str:
+    """A release time as the database stores it (``storage/timestamps.py``), in steps of 250 ms:
+    titles share seconds (with different milliseconds) and share exact times."""
+    text = iso(EPOCH + timedelta(milliseconds=250 * quarter_seconds))
+    assert text is not None
+    return text
 
 
 def _word(rng: random.Random) -> str:
@@ -85,7 +107,7 @@ def build(path: Path, titles: int, seed: int = 1, episodes: int = 3) -> Generate
             for language in LANGUAGES[site]:
                 if rng.random() < 0.7 or language == LANGUAGES[site][0]:
                     seen = max(0, base + n * 5 + rng.randint(0, 3))
-                    rows["langs"].append((episode_id, language, f"2026-01-01T{seen:08d}"))
+                    rows["langs"].append((episode_id, language, stamp(seen)))
             if status in ("confirmed", "high", "low") and rng.random() < 0.7:
                 rows["em"].append((episode_id, i, season, n + (12 if season == 2 else 0), status))
         if rng.random() < 0.3:
@@ -123,6 +145,34 @@ def build(path: Path, titles: int, seed: int = 1, episodes: int = 3) -> Generate
         )
     conn.close()
     return out
+
+
+FTS_TITLES = """
+SELECT st.title_id AS title_id
+FROM title_search
+JOIN search_terms st ON st.id = title_search.rowid
+WHERE title_search MATCH {match}
+  AND CASE WHEN st.source = 'canonical'
+      THEN EXISTS (SELECT 1 FROM series_mappings fsm WHERE fsm.title_id = st.title_id
+                   AND fsm.status IN ('confirmed', 'high', 'low'))
+      ELSE 1 END
+"""
+"""The search rule, as plain SQL over the per-text index ``title_search``: titles whose title,
+alias or usable canonical name matches (the mapping looked up for canonical names only)."""
+
+
+def reference_titles(conn: sqlite3.Connection, query: Query) -> list[TitleBound]:
+    """Brute force: every matching live title of the allowed slices (and years) with its
+    bound, in bound order (newest_seen descending, then newest_episode)."""
+    sql = Sql()
+    fts = FTS_TITLES.format(match=sql.p(query.match))
+    text = (
+        f"SELECT t.id, t.newest_seen, t.newest_episode FROM titles t WHERE t.id IN ({fts})"
+        f" AND t.gone = 0 AND t.newest_seen IS NOT NULL AND {pairs_sql(sql, query.pairs, 't')}"
+        f"{years_sql(sql, query.years, 't')}"
+        " ORDER BY t.newest_seen DESC, t.newest_episode"
+    )
+    return [tuple(row) for row in conn.execute(text, sql.params)]  # type: ignore[misc]
 
 
 def reference_keys(conn: sqlite3.Connection, query: Query) -> list[Key]:

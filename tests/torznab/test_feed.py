@@ -108,15 +108,16 @@ async def test_rss_of_the_tied_site_pages_in_episode_order(make_client: AppFacto
 
 @pytest.mark.parametrize(
     ("q", "title_like", "plan"),
-    [("dark", "Dark Tale %", "walk"), ("quiet ocean", "Quiet Ocean", "sort")],
+    [("dark", "Dark Tale %", "one-by-one"), ("quiet ocean", "Quiet Ocean", "chunks")],
 )
 async def test_text_pages_agree_with_the_plain_order_on_both_plans(
     make_client: AppFactory, q: str, title_like: str, plan: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = await make_client(tied_catalog())
     await add_late_episode(client, "dark-tale-2", 9)
-    if plan == "walk":  # walk from the first title on (the sort takes over once cheaper)
-        monkeypatch.setattr(sources, "FIRST_READ", 1)
+    if plan == "one-by-one":  # candidates read one at a time: every tie split across reads
+        monkeypatch.setattr(sources, "FIRST_CHUNK", 1)
+        monkeypatch.setattr(sources, "MAX_CHUNK", 1)
     for offset, limit in ((0, 100), (0, 7), (7, 7), (63, 20), (500, 5)):
         got = await guids(
             client, "/torznab/anime/api", f"t=search&q={q}&offset={offset}&limit={limit}"
