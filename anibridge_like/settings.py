@@ -198,12 +198,13 @@ class Settings(BaseSettings):
         "the daemon's own event loop (one process, for debugging).",
     )
     indexing_share_while_serving: float = Field(
-        0.25,
+        0.1,
         gt=0,
         le=1,
         description="While requests are being served, the detail stage pauses after each "
-        "persisted batch so that persisting takes at most this share of the event loop's time "
-        "(1 = never pause); with no requests it runs at full speed.",
+        "persisted batch so that indexing (its steps on the event loop plus the plugin "
+        "worker's CPU time) takes at most this share of the time (1 = never pause); with no "
+        "requests it runs at full speed.",
     )
     plugin_worker_nice: int = Field(
         19,

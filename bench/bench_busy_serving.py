@@ -28,6 +28,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -155,6 +156,54 @@ async def phase(
     return out
 
 
+def _stats(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "n": len(ordered),
+        "p50": ordered[len(ordered) // 2] * 1000,
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+    }
+
+
+async def interleaved(
+    port: int, paths: list[str], args: argparse.Namespace, client: httpx.AsyncClient, worker: int
+) -> dict[str, Any]:
+    """Windows with indexing paused (the plugin worker stopped by ``SIGSTOP``: nothing of the
+    bootstrap runs, in the worker or on the daemon's loop) and running (``SIGCONT``),
+    alternating ``--rounds`` times in the same daemon and catalog state, so that whatever else
+    the machine does over the run falls on both alike. A settle second after each switch lets
+    what indexing had under way on the loop drain, or start again."""
+    out: dict[str, Any] = {}
+    try:
+        for name, clients in (("single", 1), ("many", args.clients)):
+            got: dict[str, list[float]] = {"paused": [], "running": []}
+            indexed, running_s = 0, 0.0
+            for _ in range(args.rounds):
+                for state in ("paused", "running"):
+                    os.kill(worker, signal.SIGSTOP if state == "paused" else signal.SIGCONT)
+                    await asyncio.sleep(1.0)
+                    before, began = await persisted(client, "boot"), time.monotonic()
+                    window = await scenario(port, _cycle(paths), clients, 10**6, args.window, True)
+                    got[state] += window["latencies"]
+                    if state == "running":
+                        indexed += await persisted(client, "boot") - before
+                        running_s += time.monotonic() - began
+            out[name] = {state: _stats(values) for state, values in got.items()}
+            out[name]["indexed_per_s"] = round(indexed / running_s, 1)
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    return out
+
+
+def plugin_worker(pid: int) -> int | None:
+    """The daemon's plugin worker process (``--isolation process``)."""
+    for child in children(pid):
+        with open(f"/proc/{child}/cmdline", "rb") as fh:
+            if b"isolation.worker" in fh.read():
+                return child
+    return None
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from anibridge_like.demo.catalog import GeneratedCatalog
 
@@ -233,6 +282,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             states = await stage_states(client)
             result["boot_state_after_busy_phase"] = states.get("boot")
+            worker = plugin_worker(daemon.pid)
+            if args.rounds and worker is not None:
+                result["interleaved"] = await interleaved(port, paths, args, client, worker)
             before = await persisted(client, "boot")
             await asyncio.sleep(5)  # nobody searching: the detail stage's own rate
             result["indexed_per_s_alone"] = round((await persisted(client, "boot") - before) / 5, 1)
@@ -256,6 +308,26 @@ def _row(name: str, r: dict[str, Any]) -> str:
     )
 
 
+def _interleaved_rows(args: argparse.Namespace, inter: dict[str, Any] | None) -> list[str]:
+    if not inter:
+        return []
+    rows = [
+        f"interleaved ({args.rounds} rounds of {args.window:g} s windows, indexing paused by "
+        "SIGSTOP of the plugin worker / running):",
+        "| clients | paused p50 / p99 ms (n) | running p50 / p99 ms (n) | running/paused p99 "
+        "| boot titles indexed/s while running |",
+        "|---|---|---|---|---|",
+    ]
+    for name, clients in (("single", 1), ("many", args.clients)):
+        a, b = inter[name]["paused"], inter[name]["running"]
+        rows.append(
+            f"| {clients} | {a['p50']:.2f} / {a['p99']:.2f} ({a['n']}) | {b['p50']:.2f} / "
+            f"{b['p99']:.2f} ({b['n']}) | {b['p99'] / a['p99']:.2f} | "
+            f"{inter[name]['indexed_per_s']} |"
+        )
+    return rows
+
+
 def report(args: argparse.Namespace, result: dict[str, Any]) -> str:
     idle, busy = result["idle"], result["busy"]
     with open("/proc/loadavg") as fh:
@@ -274,6 +346,7 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> str:
             f"CPU s idle {result['idle_cpu']} over {result['idle_s']:.1f} s; busy {cpu} over "
             f"{result['busy_s']:.1f} s; boot after: {result['boot_state_after_busy_phase']}, "
             f"finished {result['boot_remaining_s']} s later",
+            *_interleaved_rows(args, result.get("interleaved")),
             f"daemon threads' CPU s during the busy phase: {result['busy_daemon_threads_cpu']}",
             f"boot titles indexed/s: 1 client {busy['single']['indexed_per_s']}, "
             f"{args.clients} clients {busy['many']['indexed_per_s']}, nobody searching (5 s "
@@ -297,6 +370,13 @@ def main() -> None:
         "runs as fast as the fake site answers)",
     )
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="after the busy phase: rounds of indexing paused / running windows (0 = none)",
+    )
+    parser.add_argument("--window", type=float, default=4.0, help="seconds of each window")
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON")
     parser.add_argument(
         "--site-nice",

@@ -292,7 +292,12 @@ async def _request(
 
 
 async def scenario(
-    port: int, paths: Iterator[str], clients: int, total: int, seconds: float
+    port: int,
+    paths: Iterator[str],
+    clients: int,
+    total: int,
+    seconds: float,
+    raw: bool = False,
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -326,6 +331,7 @@ async def scenario(
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "errors": errors,
         "empty": empty,
+        **({"latencies": latencies} if raw else {}),
     }
 
 

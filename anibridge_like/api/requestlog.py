@@ -28,6 +28,10 @@ QUIET_PREFIXES = ("/health",)
 LOGGED_STATE = ("library", "items", "error")
 """Keys a route may put in ``request.state`` for the request line."""
 MAX_PARAM_CHARS = 200
+SERVED_FIRST = ("/torznab",)
+"""The requests background work yields to (:class:`ServingActivity`): Torznab answers, which
+the *arr apps and Prowlarr wait on. Health probes, the web pages' progress polling and the admin
+and download-client APIs do not pause indexing (a progress page would slow what it watches)."""
 
 
 def loggable_params(query_string: bytes) -> dict[str, str]:
@@ -60,13 +64,16 @@ class RequestLog:
                 status = int(message["status"])
             await send(message)
 
-        if self.activity is not None:
-            self.activity.started()
+        activity = self.activity
+        if activity is not None and not str(scope.get("path", "")).startswith(SERVED_FIRST):
+            activity = None
+        if activity is not None:
+            activity.started()
         try:
             await self.app(scope, receive, send_status)
         finally:
-            if self.activity is not None:
-                self.activity.ended()
+            if activity is not None:
+                activity.ended()
             self._log(scope, status, started)
 
     def _log(self, scope: Scope, status: int, started: float) -> None:

@@ -304,6 +304,8 @@ class DetailStage:
         limit = run.settings.detail_batch_size
         share = run.settings.max_failed_share
         hours = run.settings.detail_refresh_hours
+        worker_cpu = run.plugins.worker_cpu_seconds if run.plugins is not None else None
+        cpu_mark = worker_cpu() if worker_cpu is not None else 0.0
         while True:
             try:
                 batch = await results.get_batch(limit)
@@ -318,6 +320,10 @@ class DetailStage:
                 self._batch_unit(run, batch, counts, hours), label="detail.persist_batch"
             )
             spent = time.perf_counter() - step_began
+            if worker_cpu is not None:  # what the worker spent on this stage since the last step
+                cpu_now = worker_cpu()
+                spent += max(0.0, cpu_now - cpu_mark)  # a restarted worker counts from 0
+                cpu_mark = cpu_now
             await yield_to_requests(run.serving, spent, run.settings.indexing_share_while_serving)
             tally.persisted, tally.failed = counts["persisted"], counts["failed"]
             for o in batch:

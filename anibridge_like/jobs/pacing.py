@@ -1,14 +1,19 @@
-"""Background work yields the event loop to requests.
+"""Background work yields the CPU and the event loop to requests.
 
 The request log (:class:`anibridge_like.api.requestlog.RequestLog`) keeps one
 :class:`ServingActivity` up to date: requests in flight and when the last one ended. Background
-work that runs on the daemon's loop in steps — the detail stage persisting a batch of titles —
-calls :func:`yield_to_requests` after each step: while requests are being served (one in flight,
-or one ended within :data:`BUSY_WINDOW` seconds) it pauses so that its steps take at most
-``share`` of the loop's time (``indexing_share_while_serving``); with nobody asking, it runs at
-full speed. A pause slows the whole stage through its bounded queues (the fetch workers wait for
-room), so what indexing does on the loop besides persisting (reading the plugin worker's answers)
-slows with it.
+work calls :func:`yield_to_requests` after each step — the detail stage after persisting a batch
+of titles — with what the step cost: its time on the daemon's loop plus the CPU time the plugin
+worker spent fetching and parsing since the last step. While requests are being served (one in
+flight, or one ended within :data:`BUSY_WINDOW` seconds) it pauses so that indexing takes at
+most ``share`` of that time (``indexing_share_while_serving``); the pause ends early once nobody
+is asking, and with nobody asking indexing runs at full speed. A pause slows the whole stage
+through its bounded queues (the fetch workers wait for room), so the worker's parsing and the
+reading of its answers slow with it.
+
+Measured (``bench/bench_busy_serving.py``): on two cores shared with the client, the worker's
+parsing, even at ``nice`` 19, was what a closed-loop client's p99 felt; the loop's own steps of
+indexing are bounded (at most a few titles' rows per step).
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from collections.abc import Callable
 
 BUSY_WINDOW = 1.0
 """Seconds after a request during which the daemon still counts as serving."""
-MAX_PAUSE = 0.5
+MAX_PAUSE = 2.0
 """Longest pause after one step (a long step never stalls its stage for long)."""
+PAUSE_SLICE = 0.1
+"""A pause checks this often whether requests are still being served."""
 
 
 class ServingActivity:
@@ -43,15 +50,18 @@ class ServingActivity:
 
 
 def pause_for(activity: ServingActivity | None, spent: float, share: float) -> float:
-    """Seconds to pause after a step that held the loop for ``spent`` seconds."""
+    """Seconds to pause after a step that cost ``spent`` seconds (loop and worker CPU)."""
     if activity is None or share >= 1.0 or spent <= 0 or not activity.busy():
         return 0.0
     return min(MAX_PAUSE, spent * (1.0 - share) / share)
 
 
 async def yield_to_requests(activity: ServingActivity | None, spent: float, share: float) -> float:
-    """Pause as :func:`pause_for` says; returns the pause taken."""
+    """Pause as :func:`pause_for` says, less once nobody is asking; returns the pause taken."""
     pause = pause_for(activity, spent, share)
-    if pause > 0:
-        await asyncio.sleep(pause)
-    return pause
+    began = time.monotonic()
+    while activity is not None and (left := pause - (time.monotonic() - began)) > 0:
+        if not activity.busy():
+            break
+        await asyncio.sleep(min(PAUSE_SLICE, left))
+    return time.monotonic() - began if pause > 0 else 0.0

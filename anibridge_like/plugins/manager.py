@@ -108,7 +108,13 @@ class PluginManager:
         self._instances: dict[str, PluginInstance[Any]] = {}
         self.reloads = 0
 
+    def worker_cpu_seconds(self) -> float:
+        """CPU seconds the plugin worker has used (0.0 without one): the indexing work done off
+        the daemon, which pacing counts (:mod:`anibridge_like.jobs.pacing`)."""
+        return self.worker.cpu_seconds() if self.worker is not None else 0.0
+
     # ---- building ----------------------------------------------------------------------
+
     async def reload(self, source: ReaderPool | aiosqlite.Connection) -> None:
         """Build every instance from the database. An instance whose row did not change keeps
         its built plugin (no rebuild, no lost connection pools)."""

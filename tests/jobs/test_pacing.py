@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from anibridge_like.api.requestlog import RequestLog
-from anibridge_like.jobs.pacing import MAX_PAUSE, ServingActivity, pause_for
+from anibridge_like.jobs.pacing import (
+    MAX_PAUSE,
+    ServingActivity,
+    pause_for,
+    yield_to_requests,
+)
 
 
 def test_pauses_keep_the_step_share_while_serving_and_none_when_idle() -> None:
@@ -35,9 +43,27 @@ async def test_the_request_log_keeps_the_activity() -> None:
         seen.append(activity.in_flight)
         return PlainTextResponse("hi")
 
-    app = Starlette(routes=[Route("/", hello)])
+    app = Starlette(routes=[Route("/torznab/api", hello), Route("/health/catalog", hello)])
     wrapped = RequestLog(app, info=False, activity=activity)
     transport = httpx.ASGITransport(app=wrapped)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        assert (await client.get("/")).status_code == 200
-    assert seen == [1] and activity.in_flight == 0 and activity.busy()
+        assert (await client.get("/health/catalog")).status_code == 200
+        assert seen == [0] and not activity.busy()  # a progress poll does not slow indexing
+        assert (await client.get("/torznab/api")).status_code == 200
+    assert seen == [0, 1] and activity.in_flight == 0 and activity.busy()
+
+
+async def test_a_pause_ends_once_nobody_is_asking() -> None:
+    activity = ServingActivity()
+    activity.started()
+
+    async def request_ends() -> None:
+        await asyncio.sleep(0.15)
+        activity.ended()
+        activity.last_end = float("-inf")  # as if it ended long ago
+
+    ending = asyncio.create_task(request_ends())
+    began = time.monotonic()
+    taken = await yield_to_requests(activity, spent=1.0, share=0.5)  # a 1 s pause, asked for
+    await ending
+    assert 0.1 <= taken < 0.8 and time.monotonic() - began < 0.8

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -57,6 +58,16 @@ def import_target(cls: type) -> str | None:
         return None
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (Linux ``/proc``); 0.0 where unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class PluginWorker:
     """One plugin worker process (started lazily, restarted after it died)."""
 
@@ -76,6 +87,13 @@ class PluginWorker:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.returncode is None
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the current worker process has used (user + system, from ``/proc``);
+        0.0 when none runs or the system cannot tell. A restarted worker counts from 0."""
+        if self.pid is None or not self.running:
+            return 0.0
+        return process_cpu_seconds(self.pid)
 
     async def _ensure(self) -> asyncio.subprocess.Process:
         async with self._start_lock:
