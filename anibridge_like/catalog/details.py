@@ -22,7 +22,6 @@ a run waits for, or when many titles in a row fail with transient errors (the si
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,7 +49,6 @@ from anibridge_like.catalog.state import (
     utcnow,
     write_stage,
 )
-from anibridge_like.jobs.pacing import yield_to_requests
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.sync.priority import WANTED_TITLE
 
@@ -304,14 +302,13 @@ class DetailStage:
         limit = run.settings.detail_batch_size
         share = run.settings.max_failed_share
         hours = run.settings.detail_refresh_hours
-        worker_cpu = run.plugins.worker_cpu_seconds if run.plugins is not None else None
-        cpu_mark = worker_cpu() if worker_cpu is not None else 0.0
+        pacer = run.pacer()
         while True:
             try:
                 batch = await results.get_batch(limit)
             except EndOfStream:
                 return
-            step_began = time.perf_counter()
+            pacer.begin()
             ok = sum(1 for o in batch if o.detail is not None)
             failed = len(batch) - ok
             counts = {"persisted": tally.persisted + ok, "failed": tally.failed + failed}
@@ -319,12 +316,7 @@ class DetailStage:
             await run.writer.run(
                 self._batch_unit(run, batch, counts, hours), label="detail.persist_batch"
             )
-            spent = time.perf_counter() - step_began
-            if worker_cpu is not None:  # what the worker spent on this stage since the last step
-                cpu_now = worker_cpu()
-                spent += max(0.0, cpu_now - cpu_mark)  # a restarted worker counts from 0
-                cpu_mark = cpu_now
-            await yield_to_requests(run.serving, spent, run.settings.indexing_share_while_serving)
+            await pacer.step_done()
             tally.persisted, tally.failed = counts["persisted"], counts["failed"]
             for o in batch:
                 if o.retry_at is not None and (

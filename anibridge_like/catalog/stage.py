@@ -44,7 +44,7 @@ from anibridge_like.catalog.state import (
     utcnow,
     write_stage,
 )
-from anibridge_like.jobs.pacing import ServingActivity
+from anibridge_like.jobs.pacing import Pacer, ServingActivity
 from anibridge_like.plugins.errors import PluginError
 from anibridge_like.plugins.instances import InstanceRow
 from anibridge_like.plugins.manager import PluginManager
@@ -93,6 +93,12 @@ class InstanceRun:
 
     def progress(self, stage: StageName) -> StageProgress:
         return self.board.get(self.spec.name, stage)
+
+    def pacer(self) -> Pacer:
+        """Paces a stage's steps while requests are served (:mod:`~anibridge_like.jobs.pacing`),
+        counting the plugin worker's CPU time with the steps' own."""
+        cpu = self.plugins.worker_cpu_seconds if self.plugins is not None else None
+        return Pacer(self.serving, self.settings.indexing_share_while_serving, cpu)
 
 
 @dataclass(frozen=True, slots=True)

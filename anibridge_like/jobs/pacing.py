@@ -65,3 +65,35 @@ async def yield_to_requests(activity: ServingActivity | None, spent: float, shar
             break
         await asyncio.sleep(min(PAUSE_SLICE, left))
     return time.monotonic() - began if pause > 0 else 0.0
+
+
+class Pacer:
+    """Paces one stage's steps: after each, :func:`yield_to_requests` with what it cost — its
+    time since :meth:`begin` (on the loop and in the writer) plus the CPU time ``worker_cpu``
+    says the plugin worker spent since the last step (a restarted worker counts from 0)."""
+
+    def __init__(
+        self,
+        activity: ServingActivity | None,
+        share: float,
+        worker_cpu: Callable[[], float] | None = None,
+    ) -> None:
+        self.activity, self.share, self._cpu = activity, share, worker_cpu
+        self._mark = worker_cpu() if worker_cpu is not None else 0.0
+        self._began = time.perf_counter()
+
+    def begin(self) -> None:
+        self._began = time.perf_counter()
+
+    def spent(self) -> float:
+        """The current step's cost so far (and the worker's CPU mark moved to now)."""
+        spent = time.perf_counter() - self._began
+        if self._cpu is not None:
+            now = self._cpu()
+            spent += max(0.0, now - self._mark)
+            self._mark = now
+        return spent
+
+    async def step_done(self) -> float:
+        """Pause for the step just done; returns the pause taken."""
+        return await yield_to_requests(self.activity, self.spent(), self.share)
