@@ -201,10 +201,10 @@ class Settings(BaseSettings):
         0.1,
         gt=0,
         le=1,
-        description="While requests are being served, the detail stage pauses after each "
-        "persisted batch so that indexing (its steps on the event loop plus the plugin "
-        "worker's CPU time) takes at most this share of the time (1 = never pause); with no "
-        "requests it runs at full speed.",
+        description="While Torznab requests are being served, the title and detail stages "
+        "pause after each persisted batch so that indexing (its steps on the event loop plus "
+        "the plugin worker's CPU time) takes at most this share of the time (1 = never "
+        "pause); with no requests it runs at full speed.",
     )
     plugin_worker_nice: int = Field(
         19,

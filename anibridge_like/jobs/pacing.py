@@ -1,15 +1,15 @@
 """Background work yields the CPU and the event loop to requests.
 
 The request log (:class:`anibridge_like.api.requestlog.RequestLog`) keeps one
-:class:`ServingActivity` up to date: requests in flight and when the last one ended. Background
-work calls :func:`yield_to_requests` after each step — the detail stage after persisting a batch
-of titles — with what the step cost: its time on the daemon's loop plus the CPU time the plugin
-worker spent fetching and parsing since the last step. While requests are being served (one in
-flight, or one ended within :data:`BUSY_WINDOW` seconds) it pauses so that indexing takes at
-most ``share`` of that time (``indexing_share_while_serving``); the pause ends early once nobody
-is asking, and with nobody asking indexing runs at full speed. A pause slows the whole stage
-through its bounded queues (the fetch workers wait for room), so the worker's parsing and the
-reading of its answers slow with it.
+:class:`ServingActivity` up to date: Torznab requests in flight and when the last one ended.
+Background work calls :func:`yield_to_requests` after each step — the title and detail stages
+after persisting a batch (:class:`Pacer`) — with what the step cost: its time on the daemon's
+loop plus the CPU time the plugin worker spent fetching and parsing since the last step. While
+requests are being served (one in flight, or one ended within :data:`BUSY_WINDOW` seconds) it
+pauses so that indexing takes at most ``share`` of that time (``indexing_share_while_serving``);
+the pause ends early once nobody is asking, and with nobody asking indexing runs at full speed.
+A pause slows the whole stage through its bounded queues (the fetch workers wait for room), so
+the worker's parsing and the reading of its answers slow with it.
 
 Measured (``bench/bench_busy_serving.py``): on two cores shared with the client, the worker's
 parsing, even at ``nice`` 19, was what a closed-loop client's p99 felt; the loop's own steps of
