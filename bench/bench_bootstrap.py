@@ -40,6 +40,7 @@ from anibridge_like.catalog.pipeline import build_provider, make_run, refresh_in
 from anibridge_like.catalog.state import ProgressBoard  # noqa: E402
 from anibridge_like.catalog.titles import TitleStage  # noqa: E402
 from anibridge_like.plugins.instances import load_instances  # noqa: E402
+from anibridge_like.plugins.isolation.remote import process_cpu_seconds  # noqa: E402
 from anibridge_like.plugins.registry import Registry  # noqa: E402
 from anibridge_like.settings import Settings  # noqa: E402
 from anibridge_like.storage.database import ReaderPool  # noqa: E402
@@ -49,13 +50,6 @@ from anibridge_like.storage.writer import Writer  # noqa: E402
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of another process (from /proc)."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def current_rss_mb() -> float:
@@ -257,13 +251,13 @@ async def bootstrap(
             t_site, t_prov, n_req = transport.seconds, provider.seconds, transport.requests
             busy, commits = writer.stats.busy_seconds, writer.stats.committed
             cpu_loop, cpu_all = time.thread_time(), time.process_time()
-            cpu_site = process_cpu_s(site_pid)
+            cpu_site = process_cpu_seconds(site_pid)
             started = time.perf_counter()
             results = await refresh_instance(run, [stage])
             wall = time.perf_counter() - started
             loop_cpu = time.thread_time() - cpu_loop
             all_cpu = time.process_time() - cpu_all
-            site_cpu = process_cpu_s(site_pid) - cpu_site
+            site_cpu = process_cpu_seconds(site_pid) - cpu_site
             site = transport.seconds - t_site
             prov = provider.seconds - t_prov
             items = board.get(args.site, name).persisted

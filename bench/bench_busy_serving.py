@@ -42,6 +42,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from anibridge_like.plugins.isolation.remote import process_cpu_seconds  # noqa: E402
 from bench.bench_bootstrap import start_site  # noqa: E402
 from bench.bench_torznab import _cycle, _free_port, scenario  # noqa: E402
 
@@ -49,25 +50,9 @@ KEY = "bench-torznab-key"
 ADMIN = "bench-admin-key"
 
 
-def cpu_seconds(pid: int) -> float:
-    return cpu_seconds_of(f"/proc/{pid}/stat")
-
-
 def thread_cpu(pid: int) -> dict[int, float]:
     """CPU seconds of each thread of ``pid`` (the main thread's id is ``pid``)."""
-    out = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            out[int(tid)] = cpu_seconds_of(f"/proc/{pid}/task/{tid}/stat")
-        except FileNotFoundError:
-            continue
-    return out
-
-
-def cpu_seconds_of(path: str) -> float:
-    with open(path) as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return {int(t): process_cpu_seconds(pid, int(t)) for t in os.listdir(f"/proc/{pid}/task")}
 
 
 def children(pid: int) -> list[int]:
@@ -241,12 +226,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             result["aw_bootstrap_s"] = round(await wait_until(client, "aw", 600), 1)
             await phase(port, paths[:50], args, client)  # warm-up
-            cpu0 = {"daemon": cpu_seconds(daemon.pid)}
+            cpu0 = {"daemon": process_cpu_seconds(daemon.pid)}
             t0 = time.monotonic()
             result["idle_wall"] = [time.time()]
             result["idle"] = await phase(port, paths, args, client)
             result["idle_wall"].append(time.time())
-            result["idle_cpu"] = {"daemon": cpu_seconds(daemon.pid) - cpu0["daemon"]}
+            result["idle_cpu"] = {"daemon": process_cpu_seconds(daemon.pid) - cpu0["daemon"]}
             result["idle_s"] = time.monotonic() - t0
             async with httpx.AsyncClient(base_url=boot_url) as boot:
                 await boot.delete("/__faults")
@@ -260,7 +245,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             assert started.status_code == 202, started.text
             await asyncio.sleep(2)  # the listing is one page: let the detail stage begin
             pids = {"daemon": daemon.pid, **{f"child{p}": p for p in children(daemon.pid)}}
-            cpu1 = {k: cpu_seconds(p) for k, p in pids.items()}
+            cpu1 = {k: process_cpu_seconds(p) for k, p in pids.items()}
             threads1 = thread_cpu(daemon.pid)
             spy = None
             if args.pyspy:  # a sampling profile of the daemon during the busy phase
@@ -274,7 +259,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["busy_s"] = time.monotonic() - t1
             if spy is not None:
                 spy.wait(60)
-            result["busy_cpu"] = {k: cpu_seconds(p) - cpu1[k] for k, p in pids.items()}
+            result["busy_cpu"] = {k: process_cpu_seconds(p) - cpu1[k] for k, p in pids.items()}
             threads = {t: c - threads1.get(t, 0.0) for t, c in thread_cpu(daemon.pid).items()}
             result["busy_daemon_threads_cpu"] = {
                 "main": round(threads.pop(daemon.pid, 0.0), 1),
